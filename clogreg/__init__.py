@@ -1,0 +1,18 @@
+"""clogreg: logistic regression on a fast, numerically careful Cython engine."""
+
+__version__ = "0.1.0"
+
+from ._config import get_include, show_config
+from ._exceptions import ConvergenceWarning, NotFittedError
+from ._functions import sigmoid, softmax
+from ._logistic import LogisticRegression
+
+__all__ = [
+    "ConvergenceWarning",
+    "LogisticRegression",
+    "NotFittedError",
+    "get_include",
+    "show_config",
+    "sigmoid",
+    "softmax",
+]

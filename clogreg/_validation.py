@@ -1,0 +1,180 @@
+"""Input validation: the one place where user input becomes engine arrays.
+
+Design: the engine reads C-contiguous float32 or float64 matrices and
+int32 class indices.  Input that already has that form is passed through
+*without a copy* (read-only arrays and memmaps included).  Everything else
+is converted once, here, and the conversions are listed in the README:
+
+* other numeric dtypes (ints, bools, float16, big-endian floats) -> float64;
+* Fortran-ordered or strided arrays -> a C-contiguous copy (the fused pass
+  reads rows; a strided read would be several times slower).
+
+Every rejection is a ValueError or TypeError whose message says what was
+wrong and how to fix it.  This module must never modify the caller's data.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import kernels
+
+_FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _is_sparse(X):
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def check_X(X, *, name="X"):
+    """Return ``X`` as a finite, C-contiguous float32/float64 2-D array.
+
+    A C-contiguous float32 or float64 ndarray is returned as is: no copy.
+    """
+    if _is_sparse(X):
+        raise TypeError(
+            f"{name} is a scipy.sparse matrix, which this version of clogreg "
+            f"does not accept yet; pass {name}.toarray()")
+    if isinstance(X, np.ndarray) and X.dtype in _FLOAT_TYPES:
+        arr = X
+    else:
+        try:
+            arr = np.asarray(X)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{name} could not be read as a 2-D numeric array ({exc}); "
+                "pass a list of equal-length rows or a numpy array") from None
+        kind = arr.dtype.kind
+        if kind == "O":
+            try:
+                arr = arr.astype(np.float64)
+            except (ValueError, TypeError):
+                raise TypeError(
+                    f"{name} has dtype object with non-numeric entries; "
+                    f"convert {name} to a numeric array first") from None
+        elif kind in "US":
+            raise TypeError(
+                f"{name} contains strings (dtype {arr.dtype}); "
+                "logistic regression needs numeric features: encode them first")
+        elif kind == "c":
+            raise TypeError(f"{name} is complex (dtype {arr.dtype}); "
+                            "pass real-valued features")
+        elif kind not in "biuf":
+            raise TypeError(f"{name} has unsupported dtype {arr.dtype}; "
+                            "pass a numeric array")
+        elif arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
+            arr = arr.astype(np.float32)      # e.g. big-endian float32
+        elif arr.dtype not in _FLOAT_TYPES:
+            arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        hint = (f" reshape with {name}.reshape(-1, 1) for a single feature"
+                f" or {name}.reshape(1, -1) for a single sample;"
+                if arr.ndim == 1 else "")
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got "
+                         f"{arr.ndim}-D with shape {arr.shape};{hint}".rstrip(";"))
+    n, d = arr.shape
+    if n == 0:
+        raise ValueError(f"{name} has 0 samples (shape {arr.shape}); "
+                         "at least one is required")
+    if d == 0:
+        raise ValueError(f"{name} has 0 features (shape {arr.shape}); "
+                         "at least one is required")
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)
+    bad = kernels._first_nonfinite(arr.reshape(-1))
+    if bad >= 0:
+        row, col = divmod(int(bad), d)
+        raise ValueError(
+            f"{name} contains {arr[row, col]!r} at row {row}, column {col}; "
+            "remove or impute NaN and infinite values before fitting")
+    return arr
+
+
+def check_y(y, n_samples):
+    """Return ``(classes, y_index)``: sorted unique labels and int32 codes."""
+    if _is_sparse(y):
+        raise TypeError("y must be a 1-D array of labels, not a sparse matrix")
+    raw = y
+    y = np.asarray(y)
+    if y.ndim != 1:
+        hint = (" use y.ravel() for a column vector;"
+                if y.ndim == 2 and y.shape[1] == 1 else "")
+        raise ValueError(f"y must be 1-D, got shape {y.shape};{hint}"
+                         " multi-output targets are not supported".replace(";;", ";"))
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}; "
+                         "they must have the same length")
+    if y.dtype.kind == "c":
+        raise TypeError("y is complex; labels must be real numbers or strings")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinity; every sample needs a "
+                         "finite label")
+    if y.dtype.kind == "U" and not isinstance(raw, np.ndarray):
+        # numpy turns [1, "a"] into ["1", "a"]: refuse the silent conversion.
+        if any(not isinstance(v, str) for v in raw):
+            raise TypeError("y mixes strings with other types; use labels of "
+                            "one type")
+    if y.dtype.kind == "O":
+        if any(v is None for v in y):
+            raise ValueError("y contains None; every sample needs a label")
+        types = {type(v) for v in y}
+        if len(types) > 1 and not all(issubclass(t, numbers.Real) for t in types):
+            raise TypeError(f"y mixes label types {sorted(t.__name__ for t in types)}; "
+                            "use labels of one type")
+    try:
+        classes, y_index = np.unique(y, return_inverse=True)
+    except TypeError as exc:
+        raise TypeError(f"y labels cannot be sorted ({exc}); use labels of "
+                        "one comparable type") from None
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"y has a single class ({classes[0]!r}); logistic regression needs "
+            "samples of at least two classes")
+    return classes, np.ascontiguousarray(y_index.reshape(-1), dtype=np.int32)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return None or a float64 array of ``n_samples`` finite weights >= 0."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
+        sw = np.full(n_samples, float(sample_weight))
+    else:
+        try:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise TypeError("sample_weight must be numeric") from None
+        if sw.ndim != 1:
+            raise ValueError(f"sample_weight must be 1-D, got shape {sw.shape}")
+        if sw.shape[0] != n_samples:
+            raise ValueError(f"sample_weight has {sw.shape[0]} entries but X has "
+                             f"{n_samples} samples")
+        sw = np.ascontiguousarray(sw)
+    if not np.isfinite(sw).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    if (sw < 0).any():
+        raise ValueError("sample_weight contains negative values; weights must "
+                         "be >= 0")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight sums to zero; at least one sample needs "
+                         "a positive weight")
+    return sw
+
+
+def check_scalar(value, name, *, kind=numbers.Real, low=None, high=None,
+                 low_inclusive=True, allow_inf=False):
+    """Validate one hyper-parameter; return it unchanged."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        expected = "an integer" if kind is numbers.Integral else "a real number"
+        raise TypeError(f"{name} must be {expected}, got {value!r} "
+                        f"({type(value).__name__})")
+    if value != value:
+        raise ValueError(f"{name} must not be NaN")
+    if not allow_inf and value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
