@@ -498,8 +498,6 @@ def gd(const floating[:, ::1] X, const int[::1] y,
             gmax = _max_abs(g, p)
             if gmax <= tol:
                 status = CONVERGED
-            elif fabs(f - f_new) <= FTOL * max(fabs(f), fabs(f_new), 1.0):
-                status = CONVERGED
             f = f_new
             if _report(callback, verbose, it, f, gmax,
                        status == CONVERGED or it == max_iter):
@@ -536,7 +534,9 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
     ``seed``) and steps along the mean gradient of each batch.  The step of
-    epoch e is ``learning_rate / sqrt(1 + e)``.  ``loss_curve[e]`` is the
+    epoch e is ``learning_rate / sqrt(1 + e)``.  The returned ``theta`` is
+    the average of the iterates of the last epoch (tail averaging, Polyak &
+    Juditsky 1992): it cancels most of the noise of the last steps.  ``loss_curve[e]`` is the
     weighted mean of the batch objectives seen during epoch e (free: each is
     a by-product of its gradient).  Stops when that mean has not improved by
     ``tol`` for ``n_iter_no_change`` epochs.  Returns (n_epochs, status,
@@ -551,14 +551,16 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
         raise ValueError("batch_size must be in [1, n_samples]")
     if not learning_rate > 0.0:
         raise ValueError("learning_rate must be positive")
-    cdef double* g = <double*>malloc(p * sizeof(double))
+    cdef double* g = <double*>malloc(2 * p * sizeof(double))
     cdef Py_ssize_t* perm = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t))
     if g == NULL or perm == NULL:
         free(g)
         free(perm)
         raise MemoryError("clogreg: could not allocate SGD memory")
     cdef double* x = &theta[0]
+    cdef double* avg = g + p
     cdef const floating* Xp = &X[0, 0]
+    cdef Py_ssize_t n_steps
     cdef unsigned long long state = seed
     cdef double fb, wb, eta, epoch_loss, epoch_w, best = INFINITY, gmax = 0.0
     cdef int epoch = 0, status = MAX_ITER, no_improve = 0
@@ -577,6 +579,9 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
                     perm[j] = tmp
                 epoch_loss = 0.0
                 epoch_w = 0.0
+                n_steps = 0
+                for i in range(p):
+                    avg[i] = 0.0
                 start = 0
                 while start < n:
                     nb = batch_size if start + batch_size <= n else n - start
@@ -597,6 +602,8 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
                             break
                         for i in range(p):
                             x[i] -= eta * g[i]
+                            avg[i] += x[i]
+                        n_steps += 1
                         epoch_loss += fb * wb
                         epoch_w += wb
                     start += nb
@@ -626,6 +633,9 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
                 break
             if status == CONVERGED:
                 break
+        if status != NONFINITE and n_steps > 0:
+            for i in range(p):
+                x[i] = avg[i] / n_steps
         return epoch, status, n_batches
     finally:
         free(g)

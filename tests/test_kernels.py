@@ -1,0 +1,230 @@
+"""Kernels of clogreg.kernels against float64 numpy references.
+
+References: np.logaddexp for log(1 + e^z), a float64 numpy log-sum-exp
+softmax, and a float64 numpy loss/gradient (X @ W.T, then residuals, then
+X.T @ R), plus central finite differences of that numpy loss.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from clogreg import kernels
+
+EXTREME = np.array([-1e308, -1e300, -800.0, -745.0, -709.0, -40.0, -37.0,
+                    -18.0, -1.0, -1e-300, 0.0, 1e-300, 1.0, 18.0, 33.3, 34.0,
+                    709.0, 745.0, 800.0, 1e300, 1e308])
+
+
+def ref_sigmoid(z):
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def ref_loss_grad(X, y, sw, coef, intercept):
+    """Weighted loss sum and gradients in float64 numpy."""
+    X = X.astype(np.float64)
+    n = X.shape[0]
+    sw = np.ones(n) if sw is None else sw
+    Z = X @ coef.T + (0.0 if intercept is None else intercept)
+    if coef.shape[0] == 1:
+        z = Z[:, 0]
+        loss = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
+        R = (ref_sigmoid(z) - y)[:, None]
+    else:
+        top = Z.max(axis=1, keepdims=True)
+        lse = (top + np.log(np.exp(Z - top).sum(axis=1, keepdims=True)))[:, 0]
+        loss = lse - Z[np.arange(n), y]
+        R = np.exp(Z - lse[:, None])
+        R[np.arange(n), y] -= 1.0
+    R = R * sw[:, None]
+    return (sw * loss).sum(), R.T @ X, R.sum(axis=0)
+
+
+def run_kernel(X, y, sw, coef, intercept, n_threads=1):
+    gc = np.empty_like(coef)
+    gi = None if intercept is None else np.empty_like(intercept)
+    loss = kernels._loss_gradient(X, y.astype(np.int32), sw, coef, intercept,
+                                  gc, gi, n_threads)
+    return loss, gc, gi
+
+
+def test_sigmoid_extreme_inputs_match_reference():
+    out = np.empty_like(EXTREME)
+    with np.errstate(all="raise"):
+        kernels._sigmoid(EXTREME, out)
+    with np.errstate(under="ignore", over="ignore"):
+        ref = ref_sigmoid(EXTREME)
+    assert_allclose(out, ref, rtol=4e-16, atol=1e-300)
+    assert np.isfinite(out).all() and (out >= 0).all() and (out <= 1).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_random_both_dtypes(dtype):
+    z = np.random.default_rng(0).normal(scale=30, size=1000).astype(dtype)
+    out = np.empty_like(z)
+    kernels._sigmoid(z, out)
+    assert out.dtype == dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-15
+    # float32 results below its smallest normal (1.2e-38) lose precision.
+    atol = 1.2e-38 if dtype == np.float32 else 0
+    assert_allclose(out, ref_sigmoid(z.astype(np.float64)), rtol=rtol, atol=atol)
+
+
+def test_log1pexp_matches_logaddexp_everywhere():
+    z = np.concatenate([EXTREME, np.linspace(-50, 50, 10001)])
+    out = np.empty_like(z)
+    with np.errstate(all="raise"):
+        kernels._log1pexp(z, out)
+    ref = np.logaddexp(0.0, z)
+    assert np.isfinite(out).all()
+    assert_allclose(out, ref, rtol=4e-16, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_rows_match_reference_including_extremes(dtype):
+    rng = np.random.default_rng(1)
+    Z = rng.normal(scale=20, size=(200, 7))
+    Z[0] = [1e308, -1e308, 0, 5, -5, 1e308, 1]
+    Z[1] = [-1e308] * 7
+    Z = Z.astype(dtype) if dtype == np.float64 else np.clip(Z, -3e38, 3e38).astype(dtype)
+    out = np.empty_like(Z)
+    kernels._softmax(Z, out)
+    Zd = Z.astype(np.float64)
+    top = Zd.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):   # 1e308 - (-1e308) = inf; exp(-inf) = 0
+        ref = np.exp(Zd - top)
+    ref /= ref.sum(axis=1, keepdims=True)
+    assert np.isfinite(out).all()
+    rtol = 2e-6 if dtype == np.float32 else 1e-14
+    atol = 1.2e-38 if dtype == np.float32 else 1e-300
+    assert_allclose(out, ref, rtol=rtol, atol=atol)
+    assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6 if dtype == np.float32 else 1e-15)
+
+
+CASES = [
+    pytest.param(1, True, True, id="binary-weights-intercept"),
+    pytest.param(1, False, False, id="binary-plain"),
+    pytest.param(4, True, True, id="multinomial-weights-intercept"),
+    pytest.param(4, False, False, id="multinomial-plain"),
+]
+
+
+def make_problem(k, weighted, with_intercept, dtype, n=700, d=9, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    n_labels = 2 if k == 1 else k
+    y = rng.integers(0, n_labels, size=n).astype(np.int32)
+    sw = rng.uniform(0, 3, size=n) if weighted else None
+    coef = rng.normal(size=(k, d))
+    intercept = rng.normal(size=k) if with_intercept else None
+    return X, y, sw, coef, intercept
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, weighted, with_intercept", CASES)
+def test_loss_gradient_matches_numpy(k, weighted, with_intercept, dtype):
+    X, y, sw, coef, intercept = make_problem(k, weighted, with_intercept, dtype)
+    loss, gc, gi = run_kernel(X, y, sw, coef, intercept)
+    rloss, rgc, rgi = ref_loss_grad(X, y, sw, coef, intercept)
+    assert_allclose(loss, rloss, rtol=1e-12)
+    assert_allclose(gc, rgc, rtol=1e-10, atol=1e-10)
+    if with_intercept:
+        assert_allclose(gi, rgi, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("k, weighted, with_intercept", CASES)
+def test_gradient_matches_finite_differences(k, weighted, with_intercept):
+    X, y, sw, coef, intercept = make_problem(k, weighted, with_intercept,
+                                             np.float64, n=300, d=5, seed=3)
+    _, gc, gi = run_kernel(X, y, sw, coef, intercept)
+    h = 1e-6
+    for idx in np.ndindex(coef.shape):
+        cp, cm = coef.copy(), coef.copy()
+        cp[idx] += h
+        cm[idx] -= h
+        fd = (ref_loss_grad(X, y, sw, cp, intercept)[0]
+              - ref_loss_grad(X, y, sw, cm, intercept)[0]) / (2 * h)
+        assert_allclose(gc[idx], fd, rtol=1e-6, atol=1e-6)
+    if with_intercept:
+        for j in range(k):
+            bp, bm = intercept.copy(), intercept.copy()
+            bp[j] += h
+            bm[j] -= h
+            fd = (ref_loss_grad(X, y, sw, coef, bp)[0]
+                  - ref_loss_grad(X, y, sw, coef, bm)[0]) / (2 * h)
+            assert_allclose(gi[j], fd, rtol=1e-6, atol=1e-6)
+
+
+def test_extreme_scores_give_finite_loss_and_gradient():
+    # Scores of +-1e300: the loss is huge but finite, the residual exact.
+    X = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+    y = np.array([1, 0, 1, 0], dtype=np.int32)
+    coef = np.array([[1e300]])
+    loss, gc, _ = run_kernel(X, y, None, coef, None)
+    assert np.isfinite(loss) and np.isfinite(gc).all()
+    # rows 2 and 3 are wrong by a margin of 1e300 each; rows 1, 4 are right
+    assert_allclose(loss, 2e300, rtol=1e-15)
+    # residuals: p - y = [0, 1, -1, 0]; gradient = sum r_i x_i = 1 + 1
+    assert_allclose(gc, [[2.0]])
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_loss_gradient_bitwise_identical_across_threads(k):
+    # 40 000 rows -> many blocks, so threads really split the work.
+    X, y, sw, coef, intercept = make_problem(k, True, True, np.float64,
+                                             n=40_000, d=13, seed=7)
+    results = [run_kernel(X, y, sw, coef, intercept, n_threads=t)
+               for t in (1, 2, 3)]
+    for loss, gc, gi in results[1:]:
+        assert loss == results[0][0]
+        assert_array_equal(gc, results[0][1])
+        assert_array_equal(gi, results[0][2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 4])
+def test_prediction_kernels_match_numpy(k, dtype):
+    X, _, _, coef, intercept = make_problem(k, False, True, dtype, n=3000)
+    Z = X.astype(np.float64) @ coef.T + intercept
+    out = np.empty((X.shape[0], k), dtype=dtype)
+    kernels._predict_into(0, X, coef, intercept, out, None, 2)
+    rtol = 1e-6 if dtype == np.float32 else 1e-12
+    assert_allclose(out, Z, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12)
+
+    proba = np.empty((X.shape[0], max(k, 2)), dtype=dtype)
+    kernels._predict_into(1, X, coef, intercept, proba, None, 2)
+    if k == 1:
+        ref = np.column_stack([ref_sigmoid(-Z[:, 0]), ref_sigmoid(Z[:, 0])])
+    else:
+        ref = np.exp(Z - Z.max(axis=1, keepdims=True))
+        ref /= ref.sum(axis=1, keepdims=True)
+    assert_allclose(proba, ref, rtol=rtol, atol=1e-7 if dtype == np.float32 else 1e-15)
+
+    cls = np.empty(X.shape[0], dtype=np.intp)
+    kernels._predict_into(2, X, coef, intercept, None, cls, 2)
+    expected = (Z[:, 0] > 0).astype(np.intp) if k == 1 else Z.argmax(axis=1)
+    assert_array_equal(cls, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_first_nonfinite_finds_the_first_bad_entry(dtype):
+    a = np.zeros(50_000, dtype=dtype)
+    assert kernels._first_nonfinite(a) == -1
+    for pos, bad in [(0, np.nan), (8191, np.inf), (8192, -np.inf), (49_999, np.nan)]:
+        b = a.copy()
+        b[pos] = bad
+        b[-1] = np.nan if pos != 49_999 else b[-1]
+        assert kernels._first_nonfinite(b) == pos
+
+
+def test_row_sqnorm_stats_match_numpy():
+    X = np.random.default_rng(4).normal(size=(100, 6))
+    mx, mean = kernels._row_sqnorm_stats(X)
+    sq = (X ** 2).sum(axis=1)
+    assert_allclose([mx, mean], [sq.max(), sq.mean()], rtol=1e-13)
