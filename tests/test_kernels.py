@@ -228,3 +228,76 @@ def test_row_sqnorm_stats_match_numpy():
     mx, mean = kernels._row_sqnorm_stats(X)
     sq = (X ** 2).sum(axis=1)
     assert_allclose([mx, mean], [sq.max(), sq.mean()], rtol=1e-13)
+
+
+DOWNSTREAM_PYX = '''
+# cython: language_level=3
+from clogreg.kernels cimport sigmoid, log1pexp, loss_gradient_dense
+
+def scalars(double z):
+    cdef double a, b
+    with nogil:
+        a = sigmoid(z)
+        b = log1pexp(z)
+    return a, b
+
+def loss_grad(const double[:, ::1] X, const int[::1] y,
+              const double[:, ::1] coef, double[::1] grad):
+    cdef double loss
+    with nogil:
+        loss = loss_gradient_dense(&X[0, 0], X.shape[0], X.shape[1], &y[0],
+                                   NULL, &coef[0, 0], NULL, 1, NULL,
+                                   &grad[0], NULL, 1)
+    return loss
+'''
+
+DOWNSTREAM_SETUP = '''
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+import clogreg
+setup(name="downstream",
+      ext_modules=cythonize([Extension("downstream", ["downstream.pyx"])],
+                            include_path=[clogreg.get_include()]))
+'''
+
+DOWNSTREAM_CHECK = '''
+import numpy as np
+import downstream
+X = np.random.default_rng(0).normal(size=(50, 4))
+y = (X[:, 0] > 0).astype(np.int32)
+coef = np.array([[0.5, -1.0, 2.0, 0.25]])
+grad = np.zeros(4)
+print(repr((downstream.scalars(3.0), downstream.loss_grad(X, y, coef, grad),
+            grad.tolist())))
+'''
+
+
+def test_downstream_extension_cimports_the_kernels(tmp_path):
+    """Build a tiny extension that cimports clogreg.kernels against the
+    installed package and compare what it computes with the Python API."""
+    import ast
+    import shutil
+    import subprocess
+    import sys
+    import sysconfig
+
+    if shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc") is None:
+        pytest.skip("no C compiler")
+    (tmp_path / "downstream.pyx").write_text(DOWNSTREAM_PYX)
+    (tmp_path / "setup.py").write_text(DOWNSTREAM_SETUP)
+    (tmp_path / "check.py").write_text(DOWNSTREAM_CHECK)
+    build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-3000:]
+    run = subprocess.run([sys.executable, "check.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    (sig, l1p), loss, grad = ast.literal_eval(run.stdout)
+    assert_allclose([sig, l1p], [1 / (1 + np.exp(-3.0)), np.logaddexp(0, 3.0)],
+                    rtol=1e-15)
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    y = (X[:, 0] > 0).astype(np.int32)
+    coef = np.array([[0.5, -1.0, 2.0, 0.25]])
+    ref_loss, ref_grad, _ = ref_loss_grad(X, y, None, coef, None)
+    assert_allclose(loss, ref_loss, rtol=1e-13)
+    assert_allclose(grad, ref_grad[0], rtol=1e-12)
