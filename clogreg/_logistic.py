@@ -304,18 +304,29 @@ class LogisticRegression:
         [0, 0, 0, 1]
         """
         coef = check_X(coef, name="coef")
-        classes = np.asarray(classes)
-        if classes.ndim != 1 or classes.shape[0] < 2:
-            raise ValueError("classes must be a 1-D sequence of at least two labels")
-        if np.unique(classes).shape[0] != classes.shape[0] or not np.array_equal(
-                np.sort(classes), classes):
-            raise ValueError("classes must be distinct and sorted ascending; "
-                             "coef rows follow that order")
+        if np.ndim(classes) != 1 or len(classes) < 2:
+            raise ValueError("classes must be a 1-D sequence of at least two "
+                             "labels")
+        unordered = ValueError("classes must be distinct and sorted ascending; "
+                               "coef rows follow that order")
+        try:
+            uniq, codes = check_y(classes, len(classes))
+        except (ValueError, TypeError) as exc:
+            if str(exc).startswith("y has a single class"):
+                raise unordered from None
+            raise type(exc)(f"invalid classes: {exc}") from None
+        if uniq.shape[0] != codes.shape[0] or (
+                codes != np.arange(codes.shape[0])).any():
+            raise unordered
+        classes = uniq
         k = 1 if classes.shape[0] == 2 else classes.shape[0]
         if coef.shape[0] != k:
             raise ValueError(f"coef must have {k} row(s) for {classes.shape[0]} "
                              f"classes, got shape {coef.shape}")
-        intercept = np.asarray(intercept, dtype=coef.dtype).reshape(-1)
+        intercept = np.asarray(intercept)
+        if intercept.dtype.kind not in "biuf":
+            raise TypeError(f"intercept must be numeric, got dtype {intercept.dtype}")
+        intercept = intercept.astype(coef.dtype).reshape(-1)
         if intercept.shape != (k,):
             raise ValueError(f"intercept must have shape ({k},), got "
                              f"{np.shape(intercept)}")

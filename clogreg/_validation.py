@@ -13,6 +13,7 @@ Every rejection is a ValueError or TypeError whose message says what was
 wrong and how to fix it.  This module must never modify the caller's data.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -26,6 +27,29 @@ def _is_sparse(X):
     return type(X).__module__.startswith("scipy.sparse")
 
 
+def _position(flat_index, shape):
+    """Human-readable position of a flat index: 'row r, column c' for 2-D."""
+    if len(shape) == 2:
+        row, col = divmod(int(flat_index), shape[1])
+        return f"row {row}, column {col}"
+    return f"index {tuple(int(i) for i in np.unravel_index(flat_index, shape))}"
+
+
+def _check_object_entries(arr, name):
+    """Reject None and strings in an object array before the float cast
+    (which would silently turn None into NaN and parse '1.5')."""
+    for pos, value in enumerate(arr.flat):
+        if value is None:
+            raise ValueError(
+                f"{name} contains None at {_position(pos, arr.shape)}; remove "
+                "or impute missing values first")
+        if isinstance(value, (str, bytes)):
+            raise TypeError(
+                f"{name} contains strings ({value!r} at "
+                f"{_position(pos, arr.shape)}); logistic regression needs "
+                "numeric features: encode them first")
+
+
 def check_X(X, *, name="X"):
     """Return ``X`` as a finite, C-contiguous float32/float64 2-D array.
 
@@ -35,6 +59,13 @@ def check_X(X, *, name="X"):
         raise TypeError(
             f"{name} is a scipy.sparse matrix, which this version of clogreg "
             f"does not accept yet; pass {name}.toarray()")
+    if isinstance(X, np.ma.MaskedArray) and np.ma.is_masked(X):
+        raise ValueError(
+            f"{name} is a masked array with masked entries; fill them "
+            f"({name}.filled(value)) or drop those rows first")
+    if isinstance(X, (np.matrix, np.ma.MaskedArray)):
+        X = np.asarray(X)   # a plain ndarray view, no copy
+    source = X
     if isinstance(X, np.ndarray) and X.dtype in _FLOAT_TYPES:
         arr = X
     else:
@@ -44,10 +75,16 @@ def check_X(X, *, name="X"):
             raise ValueError(
                 f"{name} could not be read as a 2-D numeric array ({exc}); "
                 "pass a list of equal-length rows or a numpy array") from None
+        source = arr
         kind = arr.dtype.kind
         if kind == "O":
+            _check_object_entries(arr, name)
             try:
                 arr = arr.astype(np.float64)
+            except OverflowError:
+                raise ValueError(
+                    f"{name} contains an integer too large for float64; "
+                    "rescale the features") from None
             except (ValueError, TypeError):
                 raise TypeError(
                     f"{name} has dtype object with non-numeric entries; "
@@ -63,9 +100,10 @@ def check_X(X, *, name="X"):
             raise TypeError(f"{name} has unsupported dtype {arr.dtype}; "
                             "pass a numeric array")
         elif arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
-            arr = arr.astype(np.float32)      # e.g. big-endian float32
+            arr = arr.astype(np.float32, copy=False)   # e.g. big-endian float32
         elif arr.dtype not in _FLOAT_TYPES:
-            arr = arr.astype(np.float64)
+            with np.errstate(over="ignore"):   # reported below, with position
+                arr = arr.astype(np.float64)
     if arr.ndim != 2:
         hint = (f" reshape with {name}.reshape(-1, 1) for a single feature"
                 f" or {name}.reshape(1, -1) for a single sample;"
@@ -84,9 +122,17 @@ def check_X(X, *, name="X"):
     bad = kernels._first_nonfinite(arr.reshape(-1))
     if bad >= 0:
         row, col = divmod(int(bad), d)
+        if (source is not arr and source.dtype.kind == "f"
+                and np.isfinite(source[row, col])):
+            # e.g. a long double beyond the float64 range
+            raise ValueError(
+                f"{name} contains {source[row, col]!r} at row {row}, column "
+                f"{col}, which is too large for float64; rescale the features")
+        hint = ("remove or impute NaN and infinite values first" if name == "X"
+                else f"{name} must contain only finite values")
         raise ValueError(
             f"{name} contains {arr[row, col]!r} at row {row}, column {col}; "
-            "remove or impute NaN and infinite values before fitting")
+            f"{hint}")
     return arr
 
 
@@ -109,14 +155,22 @@ def check_y(y, n_samples):
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity; every sample needs a "
                          "finite label")
-    if y.dtype.kind == "U" and not isinstance(raw, np.ndarray):
-        # numpy turns [1, "a"] into ["1", "a"]: refuse the silent conversion.
-        if any(not isinstance(v, str) for v in raw):
+    if y.dtype.kind in "mM" and np.isnat(y).any():
+        raise ValueError("y contains NaT; every sample needs a label")
+    if y.dtype.kind in "US" and not isinstance(raw, np.ndarray):
+        # numpy turns [1, "a"] into ["1", "a"] (and [1, b"a"] into
+        # [b"1", b"a"]): refuse the silent conversion.
+        text = str if y.dtype.kind == "U" else bytes
+        if any(not isinstance(v, text) for v in raw):
             raise TypeError("y mixes strings with other types; use labels of "
                             "one type")
     if y.dtype.kind == "O":
         if any(v is None for v in y):
             raise ValueError("y contains None; every sample needs a label")
+        if any(isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
+               and not math.isfinite(v) for v in y):
+            raise ValueError("y contains NaN or infinity; every sample needs a "
+                             "finite label")
         types = {type(v) for v in y}
         if len(types) > 1 and not all(issubclass(t, numbers.Real) for t in types):
             raise TypeError(f"y mixes label types {sorted(t.__name__ for t in types)}; "
@@ -140,24 +194,46 @@ def check_sample_weight(sample_weight, n_samples):
     if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
         sw = np.full(n_samples, float(sample_weight))
     else:
+        if _is_sparse(sample_weight):
+            raise TypeError("sample_weight must be a 1-D array, not a sparse "
+                            "matrix")
         try:
-            sw = np.asarray(sample_weight, dtype=np.float64)
+            sw = np.asarray(sample_weight)
         except (ValueError, TypeError):
-            raise TypeError("sample_weight must be numeric") from None
+            raise TypeError("sample_weight must be a 1-D numeric array") from None
+        kind = sw.dtype.kind
+        if kind == "c":
+            raise TypeError(f"sample_weight is complex (dtype {sw.dtype}); "
+                            "weights must be real numbers")
+        if kind == "O":
+            if any(isinstance(v, (str, bytes)) for v in sw.flat):
+                raise TypeError("sample_weight contains strings; weights must "
+                                "be numbers")
+            try:
+                sw = sw.astype(np.float64)
+            except (ValueError, TypeError, OverflowError):
+                raise TypeError("sample_weight must be numeric") from None
+        elif kind not in "biuf":
+            raise TypeError(f"sample_weight must be numeric, got dtype {sw.dtype}")
         if sw.ndim != 1:
             raise ValueError(f"sample_weight must be 1-D, got shape {sw.shape}")
         if sw.shape[0] != n_samples:
             raise ValueError(f"sample_weight has {sw.shape[0]} entries but X has "
                              f"{n_samples} samples")
-        sw = np.ascontiguousarray(sw)
+        sw = np.ascontiguousarray(sw, dtype=np.float64)
     if not np.isfinite(sw).all():
         raise ValueError("sample_weight contains NaN or infinity")
     if (sw < 0).any():
         raise ValueError("sample_weight contains negative values; weights must "
                          "be >= 0")
-    if not sw.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = sw.sum()
+    if not total > 0:
         raise ValueError("sample_weight sums to zero; at least one sample needs "
                          "a positive weight")
+    if not math.isfinite(total):
+        raise ValueError("sample_weight sums to infinity (float64 overflow); "
+                         "rescale the weights")
     return sw
 
 

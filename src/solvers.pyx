@@ -138,16 +138,21 @@ cdef int _make_problem(Problem* P, Py_ssize_t n, Py_ssize_t d, Py_ssize_t K,
     return 0
 
 
-cdef bint _report(object callback, int verbose, int it, double f,
-                  double gmax, bint last) except -1:
-    """Ctrl-C check, progress line and user callback.  True means stop."""
+cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
+                        double f, double gmax, int status) except -1:
+    """Ctrl-C check, progress line and user callback after iteration ``it``.
+
+    ``status`` is MAX_ITER while the solver would go on.  Returns the status
+    to continue with: CALLBACK_STOP if the callback returned True.
+    """
     PyErr_CheckSignals()
+    cdef bint last = status != MAX_ITER or it == max_iter
     if verbose > 0 and (it == 1 or it % PRINT_EVERY == 0 or last):
         print(f"clogreg: iter {it:6d}  objective {f:.10g}  "
               f"max|grad| {gmax:.3e}", flush=True)
-    if callback is not None:
-        return bool(callback(it, f))
-    return False
+    if callback is not None and callback(it, f) and status == MAX_ITER:
+        return CALLBACK_STOP
+    return status
 
 
 # ------------------------------------------------------------------ L-BFGS
@@ -387,12 +392,9 @@ def lbfgs(const floating[:, ::1] X, const int[::1] y,
             elif (f - f_new) <= FTOL * max(fabs(f), fabs(f_new), 1.0):
                 status = CONVERGED
             f = f_new
-            if _report(callback, verbose, it, f, gmax,
-                       status == CONVERGED or it == max_iter):
-                if status != CONVERGED:
-                    status = CALLBACK_STOP
-                break
-            if status == CONVERGED:
+            status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
+                                    status)
+            if status != MAX_ITER:
                 break
         return it, status, n_eval
     finally:
@@ -499,12 +501,9 @@ def gd(const floating[:, ::1] X, const int[::1] y,
             if gmax <= tol:
                 status = CONVERGED
             f = f_new
-            if _report(callback, verbose, it, f, gmax,
-                       status == CONVERGED or it == max_iter):
-                if status != CONVERGED:
-                    status = CALLBACK_STOP
-                break
-            if status == CONVERGED:
+            status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
+                                    status)
+            if status != MAX_ITER:
                 break
         return it, status, n_eval
     finally:
@@ -626,12 +625,9 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
                 best = epoch_loss
             if no_improve >= n_iter_no_change:
                 status = CONVERGED
-            if _report(callback, verbose, epoch, epoch_loss, gmax,
-                       status == CONVERGED or epoch == max_iter):
-                if status != CONVERGED:
-                    status = CALLBACK_STOP
-                break
-            if status == CONVERGED:
+            status = _end_iteration(callback, verbose, epoch, max_iter,
+                                    epoch_loss, gmax, status)
+            if status != MAX_ITER:
                 break
         if status != NONFINITE and n_steps > 0:
             for i in range(p):

@@ -45,8 +45,9 @@ def reference(name):
     if name not in _REF:
         X, y = load(name)
         sk = SkLogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y)
+        codes = np.searchsorted(sk.classes_, y)
         _REF[name] = (sk.coef_, sk.intercept_,
-                      objective(sk.coef_, sk.intercept_, X, np.searchsorted(sk.classes_, y)))
+                      objective(sk.coef_, sk.intercept_, X, codes))
     return _REF[name]
 
 
@@ -59,7 +60,8 @@ def test_deterministic_solvers_reach_sklearn_optimum(name, solver, dtype):
     model = LogisticRegression(solver=solver, tol=1e-10, max_iter=5000)
     model.fit(X.astype(dtype), y)
     assert model.coef_.dtype == dtype
-    obj = objective(model.coef_, model.intercept_, X, np.searchsorted(model.classes_, y))
+    codes = np.searchsorted(model.classes_, y)
+    obj = objective(model.coef_, model.intercept_, X, codes)
     # float32 data is a slightly different problem; its optimum differs
     # from the float64 one at the level of float32 rounding.
     rtol = 1e-6 if dtype == np.float64 else 1e-5
@@ -74,7 +76,8 @@ def test_sgd_reaches_the_neighbourhood_of_the_optimum(name):
     X, y = load(name)
     coef_ref, int_ref, obj_ref = reference(name)
     model = LogisticRegression(solver="sgd", random_state=0, max_iter=300).fit(X, y)
-    obj = objective(model.coef_, model.intercept_, X, np.searchsorted(model.classes_, y))
+    codes = np.searchsorted(model.classes_, y)
+    obj = objective(model.coef_, model.intercept_, X, codes)
     assert obj <= 1.05 * obj_ref
     sk_acc = SkLogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y).score(X, y)
     assert model.score(X, y) >= sk_acc - 0.02
@@ -104,7 +107,8 @@ def test_divergent_learning_rate_raises_clear_error():
     # large fixed step.  We must raise, never return NaN.
     X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="smaller learning_rate|standardize"):
-        LogisticRegression(solver="gd", learning_rate=1e308, max_iter=50).fit(X * 1e10, y)
+        model = LogisticRegression(solver="gd", learning_rate=1e308, max_iter=50)
+        model.fit(X * 1e10, y)
 
 
 def test_gd_fixed_learning_rate_one_pass_per_iteration_and_loss_curve():

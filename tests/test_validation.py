@@ -1,0 +1,766 @@
+"""Input validation: every bad input fails loudly, with the right exception
+type and a message that says what was wrong; unusual but valid input works
+and gives the same model as a C-contiguous float64 copy.
+
+The tables below are the contract: each row is one kind of bad input, the
+exception type it must raise and a regex the message must match.
+"""
+
+import contextlib
+import re
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import clogreg
+from clogreg import LogisticRegression, NotFittedError
+from clogreg._validation import check_X
+
+try:
+    import scipy.sparse as sparse
+except ImportError:  # scipy is a test dependency, but keep the rest running
+    sparse = None
+
+needs_scipy = pytest.mark.skipif(sparse is None, reason="scipy is not installed")
+
+# --------------------------------------------------------------------- data
+# Small, well-posed, non-separable: every fit below converges without a
+# warning (pytest turns warnings into errors).
+_RNG = np.random.default_rng(20240611)
+N, D = 50, 3
+X_BASE = _RNG.standard_normal((N, D))
+Y_BASE = (X_BASE @ np.array([1.0, -2.0, 0.5])
+          + 0.75 * _RNG.standard_normal(N) > 0).astype(np.int64)
+assert 10 < Y_BASE.sum() < 40
+
+FLOATS = [pytest.param(np.float32, id="float32"),
+          pytest.param(np.float64, id="float64")]
+NONFINITE = [pytest.param(np.nan, id="nan"),
+             pytest.param(np.inf, id="inf"),
+             pytest.param(-np.inf, id="-inf")]
+PREDICT_METHODS = ["predict", "predict_proba", "predict_log_proba",
+                   "decision_function", "score"]
+
+
+def _X(dtype=np.float64):
+    """A fresh copy of the base features."""
+    return np.array(X_BASE, dtype=dtype)
+
+
+def _y():
+    return Y_BASE.copy()
+
+
+def _X_with(value, dtype=np.float64, at=(7, 1)):
+    X = _X(dtype)
+    X[at] = value
+    return X
+
+
+def _object_X(value, at=(4, 2)):
+    X = _X().astype(object)
+    X[at] = value
+    return X
+
+
+def _call(model, method, X):
+    if method == "score":
+        return model.score(X, _y())
+    return getattr(model, method)(X)
+
+
+@contextlib.contextmanager
+def _raises(exc, match):
+    """pytest.raises, plus: the exception is exactly ``exc``, not a subclass
+    (numpy's AxisError, say, is a ValueError only by accident)."""
+    with pytest.raises(exc, match=match) as info:
+        yield info
+    assert type(info.value) is exc, (
+        f"expected exactly {exc.__name__}, got {type(info.value).__name__}: "
+        f"{info.value}")
+
+
+@pytest.fixture(scope="module", params=FLOATS)
+def fitted(request):
+    return LogisticRegression().fit(_X(request.param), _y())
+
+
+# ------------------------------------------------------------ fit: X and y
+def fit_case(id, exc, match, *, X=None, y=None, sample_weight=None, **params):
+    return pytest.param(params, _X() if X is None else X,
+                        _y() if y is None else y, sample_weight, exc, match,
+                        id=id)
+
+
+def _long_double_overflow():
+    X = _X(np.longdouble)
+    X[2, 0] = np.longdouble("1e400")
+    return X
+
+
+_HAS_WIDE_LONGDOUBLE = np.finfo(np.longdouble).max > np.finfo(np.float64).max
+
+X_CASES = [
+    # non-finite values, both engine dtypes
+    *[fit_case(f"{name}-in-X-{dt.__name__}", ValueError,
+               rf"X contains .*{name}.* at row 7, column 1; remove or impute",
+               X=_X_with(value, dt))
+      for dt in (np.float32, np.float64)
+      for name, value in (("nan", np.nan), ("inf", np.inf), ("-inf", -np.inf))],
+    # shapes
+    *[fit_case(f"empty-X-{dt.__name__}", ValueError,
+               r"X has 0 samples \(shape \(0, 3\)\)",
+               X=np.empty((0, D), dtype=dt), y=np.empty(0))
+      for dt in (np.float32, np.float64)],
+    fit_case("empty-list-X", ValueError, r"X must be 2-D .*got 1-D with shape \(0,\)",
+             X=[], y=[]),
+    *[fit_case(f"zero-features-{dt.__name__}", ValueError,
+               r"X has 0 features \(shape \(50, 0\)\)",
+               X=np.empty((N, 0), dtype=dt))
+      for dt in (np.float32, np.float64)],
+    *[fit_case(f"1d-X-{dt.__name__}", ValueError,
+               r"X must be 2-D .*got 1-D with shape \(50,\);.*X\.reshape\(-1, 1\)",
+               X=_X(dt)[:, 0])
+      for dt in (np.float32, np.float64)],
+    *[fit_case(f"3d-X-{dt.__name__}", ValueError,
+               r"X must be 2-D .*got 3-D with shape \(50, 3, 1\)",
+               X=_X(dt)[:, :, None])
+      for dt in (np.float32, np.float64)],
+    fit_case("0d-X", ValueError, r"X must be 2-D .*got 0-D", X=1.0),
+    fit_case("ragged-list-X", ValueError,
+             r"X could not be read as a 2-D numeric array.*equal-length rows",
+             X=[[1.0, 2.0], [3.0]], y=[0, 1]),
+    # non-numeric
+    fit_case("string-X", TypeError, r"X contains strings \(dtype <U",
+             X=_X().astype(str)),
+    fit_case("list-of-string-rows-X", TypeError, r"X contains strings",
+             X=[["a", "b", "c"]] * N),
+    fit_case("bytes-X", TypeError, r"X contains strings \(dtype \|S",
+             X=_X().astype(bytes)),
+    fit_case("object-X-with-string", TypeError,
+             r"X contains strings \('a' at row 4, column 2\)",
+             X=_object_X("a")),
+    fit_case("object-X-with-numeric-string", TypeError,
+             r"X contains strings \('1.5' at row 4, column 2\)",
+             X=_object_X("1.5")),
+    fit_case("object-X-with-dict", TypeError,
+             r"X has dtype object with non-numeric entries",
+             X=_object_X({})),
+    fit_case("object-X-with-None", ValueError,
+             r"X contains None at row 4, column 2",
+             X=_object_X(None)),
+    fit_case("object-X-with-huge-int", ValueError,
+             r"X contains an integer too large for float64",
+             X=_object_X(2 ** 2000)),
+    pytest.param(
+        {}, _long_double_overflow() if _HAS_WIDE_LONGDOUBLE else None, _y(),
+        None, ValueError, r"X contains .* at row 2, column 0, which is too "
+        r"large for float64", id="longdouble-X-beyond-float64",
+        marks=pytest.mark.skipif(not _HAS_WIDE_LONGDOUBLE,
+                                 reason="long double is float64 here")),
+    fit_case("complex-X", TypeError, r"X is complex \(dtype complex128\)",
+             X=_X().astype(complex)),
+    fit_case("complex64-X", TypeError, r"X is complex \(dtype complex64\)",
+             X=_X().astype(np.complex64)),
+    fit_case("datetime-X", TypeError, r"X has unsupported dtype datetime64",
+             X=np.zeros((N, D), dtype="datetime64[s]")),
+    fit_case("masked-X-with-masked-entries", ValueError,
+             r"X is a masked array with masked entries.*filled",
+             X=np.ma.masked_array(_X(), mask=_X() > 1.5)),
+]
+
+Y_CASES = [
+    fit_case("nan-in-y", ValueError, r"y contains NaN or infinity",
+             y=np.where(np.arange(N) == 3, np.nan, Y_BASE)),
+    fit_case("inf-in-y", ValueError, r"y contains NaN or infinity",
+             y=np.where(np.arange(N) == 3, np.inf, Y_BASE)),
+    fit_case("nan-in-float32-y", ValueError, r"y contains NaN or infinity",
+             y=np.where(np.arange(N) == 3, np.nan, Y_BASE).astype(np.float32)),
+    fit_case("nan-in-object-y", ValueError, r"y contains NaN or infinity",
+             y=np.array([float("nan"), *Y_BASE[1:]], dtype=object)),
+    fit_case("NaT-in-y", ValueError, r"y contains NaT",
+             y=np.array(["NaT"] + ["2020-01-01", "2021-01-01"] * 24 + ["2020-01-01"],
+                        dtype="datetime64[D]")),
+    fit_case("single-class-int", ValueError, r"y has a single class .*1.*at "
+             r"least two classes", y=np.ones(N, dtype=int)),
+    fit_case("single-class-str", ValueError, r"y has a single class .*'a'",
+             y=["a"] * N),
+    fit_case("y-shorter-than-X", ValueError,
+             r"X has 50 samples but y has 49; they must have the same length",
+             y=Y_BASE[:-1]),
+    fit_case("y-longer-than-X", ValueError, r"X has 50 samples but y has 51",
+             y=np.r_[Y_BASE, 0]),
+    fit_case("column-vector-y", ValueError,
+             r"y must be 1-D, got shape \(50, 1\); use y\.ravel\(\)",
+             y=Y_BASE[:, None]),
+    fit_case("2-column-y", ValueError,
+             r"y must be 1-D, got shape \(50, 2\).*multi-output",
+             y=np.c_[Y_BASE, Y_BASE]),
+    fit_case("scalar-y", ValueError, r"y must be 1-D, got shape \(\)", y=1),
+    fit_case("mixed-int-str-labels-list", TypeError,
+             r"y mixes strings with other types",
+             y=[1, "a"] * (N // 2)),
+    fit_case("mixed-float-str-labels-list", TypeError,
+             r"y mixes strings with other types",
+             y=[1.5, "a"] * (N // 2)),
+    fit_case("mixed-bytes-int-labels-list", TypeError,
+             r"y mixes strings with other types",
+             y=[b"a", 1] * (N // 2)),
+    fit_case("mixed-labels-object-array", TypeError,
+             r"y mixes label types \['int', 'str'\]",
+             y=np.array([1, "a"] * (N // 2), dtype=object)),
+    fit_case("None-in-y-list", ValueError, r"y contains None",
+             y=[None, *Y_BASE[1:].tolist()]),
+    fit_case("None-in-y-strings", ValueError, r"y contains None",
+             y=["a", None] * (N // 2)),
+    fit_case("None-in-y-object-array", ValueError, r"y contains None",
+             y=np.array([None, *Y_BASE[1:]], dtype=object)),
+    fit_case("complex-y", TypeError, r"y is complex",
+             y=Y_BASE.astype(complex)),
+    fit_case("unsortable-labels", TypeError, r"y labels cannot be sorted",
+             y=[{}, {}] * (N // 2)),
+]
+
+
+@pytest.mark.parametrize("params, X, y, sample_weight, exc, match",
+                         X_CASES + Y_CASES)
+def test_fit_rejects_bad_data(params, X, y, sample_weight, exc, match):
+    model = LogisticRegression(**params)
+    with _raises(exc, match):
+        model.fit(X, y, sample_weight=sample_weight)
+    assert not hasattr(model, "coef_"), "a failed fit must not leave a model"
+
+
+# -------------------------------------------------------------- parameters
+PARAM_CASES = [
+    fit_case("C-zero", ValueError, r"C must be > 0, got 0", C=0),
+    fit_case("C-negative", ValueError, r"C must be > 0, got -1", C=-1.0),
+    fit_case("C-minus-inf", ValueError, r"C must be > 0, got -inf", C=-np.inf),
+    fit_case("C-nan", ValueError, r"C must not be NaN", C=np.nan),
+    fit_case("C-string", TypeError, r"C must be a real number, got '1'", C="1"),
+    fit_case("C-None", TypeError, r"C must be a real number, got None", C=None),
+    fit_case("tol-negative", ValueError, r"tol must be >= 0, got -0.001", tol=-1e-3),
+    fit_case("tol-nan", ValueError, r"tol must not be NaN", tol=np.nan),
+    fit_case("max_iter-zero", ValueError, r"max_iter must be >= 1, got 0",
+             max_iter=0),
+    fit_case("max_iter-negative", ValueError, r"max_iter must be >= 1, got -5",
+             max_iter=-5),
+    fit_case("max_iter-numpy-zero", ValueError, r"max_iter must be >= 1, got 0",
+             max_iter=np.int64(0)),
+    fit_case("max_iter-fraction", TypeError,
+             r"max_iter must be an integer, got 1.5 \(float\)", max_iter=1.5),
+    fit_case("max_iter-integral-float", TypeError,
+             r"max_iter must be an integer, got 10.0 \(float\)", max_iter=10.0),
+    fit_case("max_iter-string", TypeError, r"max_iter must be an integer",
+             max_iter="100"),
+    fit_case("solver-unknown", ValueError,
+             r"solver must be one of \('auto', 'lbfgs', 'gd', 'sgd'\), got 'newton'",
+             solver="newton"),
+    fit_case("solver-None", ValueError, r"solver must be one of .*got None",
+             solver=None),
+    fit_case("penalty-unknown", ValueError,
+             r"penalty must be 'l2' or None, got 'l3'", penalty="l3"),
+    fit_case("penalty-string-none", ValueError,
+             r"penalty must be 'l2' or None, got 'none'", penalty="none"),
+    fit_case("penalty-l1", ValueError,
+             r"penalty='l1' is not implemented yet", penalty="l1"),
+    fit_case("penalty-elasticnet", ValueError,
+             r"penalty='elasticnet' is not implemented yet", penalty="elasticnet"),
+    fit_case("learning_rate-zero-gd", ValueError,
+             r"learning_rate must be > 0, got 0", solver="gd", learning_rate=0.0),
+    fit_case("learning_rate-negative-sgd", ValueError,
+             r"learning_rate must be > 0, got -0.1", solver="sgd",
+             learning_rate=-0.1),
+    fit_case("learning_rate-nan", ValueError, r"learning_rate must not be NaN",
+             solver="sgd", learning_rate=np.nan),
+    fit_case("batch_size-zero-sgd", ValueError, r"batch_size must be >= 1, got 0",
+             solver="sgd", batch_size=0),
+    fit_case("batch_size-above-n_samples-sgd", ValueError,
+             r"batch_size=51 is larger than the number of samples \(50\)",
+             solver="sgd", batch_size=N + 1),
+    fit_case("batch_size-fraction", TypeError, r"batch_size must be an integer",
+             solver="sgd", batch_size=2.5),
+    fit_case("n_threads-zero", ValueError, r"n_threads must be >= 1, got 0",
+             n_threads=0),
+    fit_case("n_threads-negative", ValueError, r"n_threads must be >= 1, got -1",
+             n_threads=-1),
+    fit_case("n_threads-float", TypeError, r"n_threads must be an integer",
+             n_threads=2.0),
+    fit_case("random_state-string", TypeError,
+             r"random_state must be None, an int or a numpy Generator, got 'seed'",
+             random_state="seed"),
+    fit_case("random_state-float", TypeError, r"random_state must be None, an int",
+             random_state=1.5),
+    fit_case("random_state-bool", TypeError, r"random_state must be None, an int",
+             random_state=True),
+    fit_case("random_state-negative", ValueError, r"random_state must be >= 0",
+             random_state=-1),
+    fit_case("callback-int", TypeError,
+             r"callback must be callable or None, got int", callback=3),
+    fit_case("callback-string", TypeError,
+             r"callback must be callable or None, got str", callback="print"),
+    fit_case("fit_intercept-int", TypeError,
+             r"fit_intercept must be True or False, got 1", fit_intercept=1),
+    fit_case("fit_intercept-string", TypeError,
+             r"fit_intercept must be True or False, got 'yes'", fit_intercept="yes"),
+    fit_case("fit_intercept-None", TypeError,
+             r"fit_intercept must be True or False, got None", fit_intercept=None),
+    fit_case("verbose-negative", ValueError, r"verbose must be >= 0", verbose=-1),
+]
+
+
+@pytest.mark.parametrize("params, X, y, sample_weight, exc, match", PARAM_CASES)
+def test_fit_rejects_bad_parameters(params, X, y, sample_weight, exc, match):
+    model = LogisticRegression(**params)
+    with _raises(exc, match):
+        model.fit(X, y, sample_weight=sample_weight)
+    assert not hasattr(model, "coef_")
+
+
+# ---------------------------------------------------------- sample weights
+def _weights(**changes):
+    sw = np.ones(N)
+    for i, v in changes.items():
+        sw[int(i[1:])] = v
+    return sw
+
+
+SAMPLE_WEIGHT_CASES = [
+    fit_case("negative", ValueError, r"sample_weight contains negative values",
+             sample_weight=_weights(i5=-0.5)),
+    fit_case("all-negative-scalar", ValueError,
+             r"sample_weight contains negative values", sample_weight=-1.0),
+    fit_case("nan", ValueError, r"sample_weight contains NaN or infinity",
+             sample_weight=_weights(i5=np.nan)),
+    fit_case("inf", ValueError, r"sample_weight contains NaN or infinity",
+             sample_weight=_weights(i5=np.inf)),
+    fit_case("nan-scalar", ValueError, r"sample_weight contains NaN or infinity",
+             sample_weight=float("nan")),
+    fit_case("None-entry", ValueError, r"sample_weight contains NaN or infinity",
+             sample_weight=[None] + [1.0] * (N - 1)),
+    fit_case("too-short", ValueError,
+             r"sample_weight has 49 entries but X has 50 samples",
+             sample_weight=np.ones(N - 1)),
+    fit_case("too-long", ValueError,
+             r"sample_weight has 51 entries but X has 50 samples",
+             sample_weight=np.ones(N + 1)),
+    fit_case("column-vector", ValueError,
+             r"sample_weight must be 1-D, got shape \(50, 1\)",
+             sample_weight=np.ones((N, 1))),
+    fit_case("all-zero", ValueError, r"sample_weight sums to zero",
+             sample_weight=np.zeros(N)),
+    fit_case("zero-scalar", ValueError, r"sample_weight sums to zero",
+             sample_weight=0.0),
+    fit_case("sum-overflows", ValueError, r"sample_weight sums to infinity",
+             sample_weight=np.full(N, 1e308)),
+    fit_case("strings", TypeError, r"sample_weight must be numeric, got dtype <U",
+             sample_weight=["1"] * N),
+    fit_case("object-strings", TypeError, r"sample_weight contains strings",
+             sample_weight=np.array(["1"] * N, dtype=object)),
+    fit_case("complex", TypeError, r"sample_weight is complex",
+             sample_weight=np.ones(N, dtype=complex)),
+]
+
+
+@pytest.mark.parametrize("params, X, y, sample_weight, exc, match",
+                         SAMPLE_WEIGHT_CASES)
+def test_fit_rejects_bad_sample_weight(params, X, y, sample_weight, exc, match):
+    model = LogisticRegression(**params)
+    with _raises(exc, match):
+        model.fit(X, y, sample_weight=sample_weight)
+    assert not hasattr(model, "coef_")
+
+
+def test_score_rejects_bad_sample_weight(fitted):
+    X = _X(fitted.coef_.dtype)
+    with _raises(ValueError, r"sample_weight has 3 entries but X has 50 samples"):
+        fitted.score(X, _y(), sample_weight=np.ones(3))
+    with _raises(ValueError, r"sample_weight contains negative values"):
+        fitted.score(X, _y(), sample_weight=-np.ones(N))
+
+
+# ----------------------------------------------------------------- sparse
+SPARSE_FORMATS = ["csr_matrix", "csc_matrix", "coo_matrix", "csr_array"]
+
+
+@needs_scipy
+@pytest.mark.parametrize("fmt", SPARSE_FORMATS)
+def test_fit_rejects_sparse_X(fmt):
+    X = getattr(sparse, fmt)(_X())
+    with _raises(TypeError, r"X is a scipy\.sparse matrix.*pass X\.toarray\(\)"):
+        LogisticRegression().fit(X, _y())
+
+
+@needs_scipy
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+def test_predict_rejects_sparse_X(fitted, method):
+    X = sparse.csr_matrix(_X(fitted.coef_.dtype))
+    with _raises(TypeError, r"pass X\.toarray\(\)"):
+        _call(fitted, method, X)
+
+
+@needs_scipy
+def test_fit_rejects_sparse_y_and_sample_weight():
+    with _raises(TypeError, r"y must be a 1-D array of labels, not a sparse"):
+        LogisticRegression().fit(_X(), sparse.csr_matrix(_y()))
+    with _raises(TypeError, r"sample_weight must be a 1-D array, not a sparse"):
+        LogisticRegression().fit(_X(), _y(),
+                                 sample_weight=sparse.csr_matrix(np.ones(N)))
+
+
+# -------------------------------------------------------------- prediction
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+def test_predict_before_fit_raises_not_fitted(method):
+    with _raises(NotFittedError, r"not fitted yet; call fit\(X, y\) first") as info:
+        _call(LogisticRegression(), method, _X())
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, AttributeError)
+
+
+@pytest.mark.parametrize("base", [ValueError, AttributeError])
+def test_not_fitted_error_is_caught_by_either_base_class(base):
+    assert issubclass(NotFittedError, base)
+    with pytest.raises(base):
+        LogisticRegression().predict(_X())
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+@pytest.mark.parametrize("value", NONFINITE)
+def test_predict_rejects_nonfinite_X(fitted, method, value):
+    X = _X_with(value, fitted.coef_.dtype)
+    with _raises(ValueError, r"X contains .* at row 7, column 1"):
+        _call(fitted, method, X)
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+@pytest.mark.parametrize("n_features", [1, 2, 4])
+def test_predict_rejects_wrong_number_of_features(fitted, method, n_features):
+    X = np.ones((N, n_features), dtype=fitted.coef_.dtype)
+    with _raises(ValueError, rf"X has {n_features} features, but this model "
+                             r"was fitted with 3"):
+        _call(fitted, method, X)
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+@pytest.mark.parametrize("X, match", [
+    pytest.param(np.ones(D), r"X must be 2-D .*got 1-D.*reshape\(1, -1\)",
+                 id="1d"),
+    pytest.param(np.ones((N, D, 1)), r"X must be 2-D .*got 3-D", id="3d"),
+    pytest.param(np.empty((0, D)), r"X has 0 samples", id="empty"),
+])
+def test_predict_rejects_bad_shapes(fitted, method, X, match):
+    with _raises(ValueError, match):
+        _call(fitted, method, X)
+
+
+@pytest.mark.parametrize("method", PREDICT_METHODS)
+def test_predict_rejects_strings(fitted, method):
+    with _raises(TypeError, r"X contains strings"):
+        _call(fitted, method, _X().astype(str))
+
+
+def test_score_rejects_y_of_wrong_length(fitted):
+    with _raises(ValueError, r"y has shape \(49,\), expected \(50,\)"):
+        fitted.score(_X(fitted.coef_.dtype), _y()[:-1])
+
+
+# --------------------------------------------------------------- from_coef
+FROM_COEF_CASES = [
+    pytest.param(dict(coef=[[1.0, 2.0], [3.0, 4.0]], intercept=[0.0, 0.0]),
+                 r"coef must have 1 row\(s\) for 2 classes, got shape \(2, 2\)",
+                 id="two-rows-for-two-classes"),
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[0.0], classes=[0, 1, 2]),
+                 r"coef must have 3 row\(s\) for 3 classes, got shape \(1, 2\)",
+                 id="one-row-for-three-classes"),
+    pytest.param(dict(coef=np.ones((2, 2)), intercept=[0.0, 0.0],
+                      classes=["a", "b", "c"]),
+                 r"coef must have 3 row\(s\) for 3 classes", id="two-rows-for-three"),
+    pytest.param(dict(coef=[1.0, 2.0], intercept=[0.0]),
+                 r"coef must be 2-D", id="1d-coef"),
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[0.0, 1.0]),
+                 r"intercept must have shape \(1,\), got \(2,\)",
+                 id="intercept-too-long"),
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[]),
+                 r"intercept must have shape \(1,\), got \(0,\)",
+                 id="intercept-empty"),
+    pytest.param(dict(coef=np.ones((3, 2)), intercept=np.zeros(2),
+                      classes=[0, 1, 2]),
+                 r"intercept must have shape \(3,\), got \(2,\)",
+                 id="intercept-too-short-multiclass"),
+    *[pytest.param(dict(coef=np.array([[1.0, value]], dtype=dt), intercept=[0.0]),
+                   rf"coef contains .*{name}.* at row 0, column 1; coef must "
+                   r"contain only finite values",
+                   id=f"{name}-coef-{dt.__name__}")
+      for dt in (np.float32, np.float64)
+      for name, value in (("nan", np.nan), ("inf", np.inf))],
+    *[pytest.param(dict(coef=[[1.0, 2.0]], intercept=[value]),
+                   r"intercept contains NaN or infinity", id=f"{name}-intercept")
+      for name, value in (("nan", np.nan), ("inf", np.inf), ("-inf", -np.inf))],
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[0.0], classes=[1, 0]),
+                 r"classes must be distinct and sorted ascending",
+                 id="unsorted-classes"),
+    pytest.param(dict(coef=np.ones((3, 2)), intercept=np.zeros(3),
+                      classes=["b", "a", "c"]),
+                 r"classes must be distinct and sorted ascending",
+                 id="unsorted-string-classes"),
+    pytest.param(dict(coef=np.ones((3, 2)), intercept=np.zeros(3),
+                      classes=[0, 1, 1]),
+                 r"classes must be distinct and sorted ascending",
+                 id="duplicate-classes"),
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[0.0], classes=[1, 1]),
+                 r"classes must be distinct and sorted ascending",
+                 id="two-equal-classes"),
+    pytest.param(dict(coef=[[1.0, 2.0]], intercept=[0.0], classes=[1]),
+                 r"classes must be a 1-D sequence of at least two labels",
+                 id="single-class"),
+]
+
+
+@pytest.mark.parametrize("kwargs, match", FROM_COEF_CASES)
+def test_from_coef_rejects_bad_input(kwargs, match):
+    with _raises(ValueError, match):
+        LogisticRegression.from_coef(**kwargs)
+
+
+@needs_scipy
+def test_from_coef_rejects_sparse_coef():
+    with _raises(TypeError, r"coef is a scipy\.sparse matrix.*coef\.toarray\(\)"):
+        LogisticRegression.from_coef(sparse.csr_matrix([[1.0, 2.0]]), [0.0])
+
+
+# ---------------------------------------------------- sigmoid and softmax
+@pytest.mark.parametrize("z", [
+    pytest.param([0.0, np.nan], id="list"),
+    pytest.param(np.array([[0.0], [np.nan]], dtype=np.float32), id="float32"),
+    pytest.param(np.array([np.nan, 1.0]), id="float64"),
+    pytest.param(float("nan"), id="scalar"),
+])
+def test_sigmoid_rejects_nan(z):
+    with _raises(ValueError, r"z contains NaN"):
+        clogreg.sigmoid(z)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("value", NONFINITE)
+def test_softmax_rejects_nonfinite(dtype, value):
+    Z = np.array([[0.0, 1.0], [2.0, value]], dtype=dtype)
+    with _raises(ValueError, r"Z contains NaN or infinity; softmax needs finite"):
+        clogreg.softmax(Z)
+
+
+@pytest.mark.parametrize("Z", [
+    pytest.param(1.0, id="python-float"),
+    pytest.param(np.float32(1.0), id="numpy-float32"),
+    pytest.param(np.array(2.0), id="0d-array"),
+])
+def test_softmax_rejects_0d_input(Z):
+    with _raises(ValueError, r"softmax needs at least a 1-D array"):
+        clogreg.softmax(Z)
+
+
+@pytest.mark.parametrize("func, name", [
+    pytest.param(clogreg.sigmoid, "z", id="sigmoid"),
+    pytest.param(clogreg.softmax, "Z", id="softmax"),
+])
+@pytest.mark.parametrize("value, dtype", [
+    pytest.param(["a", "b"], "<U1", id="strings"),
+    pytest.param(np.array([1.0, 2.0], dtype=object), "object", id="object"),
+    pytest.param([None, 1.0], "object", id="None"),
+    pytest.param(np.array([1j, 2.0]), "complex128", id="complex"),
+])
+def test_sigmoid_softmax_reject_non_numeric(func, name, value, dtype):
+    with _raises(TypeError, rf"{name} must be numeric, got dtype {re.escape(dtype)}"):
+        func(value)
+
+
+# ------------------------------------- valid but unusual input simply works
+def _fit(X, y=None):
+    return LogisticRegression().fit(X, _y() if y is None else y)
+
+
+def _big_endian(X):
+    return X.astype(X.dtype.newbyteorder(">"))
+
+
+def _read_only(X):
+    X = X.copy()
+    X.flags.writeable = False
+    return X
+
+
+def _int_X():
+    return np.rint(2 * X_BASE).astype(np.int64)
+
+
+UNUSUAL_CASES = [
+    pytest.param(lambda: _read_only(_X()), lambda: _X(), id="read-only"),
+    pytest.param(lambda: np.asfortranarray(_X()), lambda: _X(), id="fortran-order"),
+    pytest.param(lambda: np.repeat(_X(), 2, axis=0)[::2], lambda: _X(),
+                 id="strided-rows"),
+    pytest.param(lambda: np.repeat(_X(), 2, axis=1)[:, ::2], lambda: _X(),
+                 id="strided-columns"),
+    pytest.param(lambda: _X()[::-1], lambda: _X()[::-1].copy(),
+                 id="reversed-view"),
+    pytest.param(_int_X, lambda: _int_X().astype(np.float64), id="int64"),
+    pytest.param(lambda: _int_X().astype(np.int8), lambda: _int_X().astype(float),
+                 id="int8"),
+    pytest.param(lambda: (_int_X() + 10).astype(np.uint16),
+                 lambda: (_int_X() + 10).astype(float), id="uint16"),
+    pytest.param(lambda: _X() > 0, lambda: (_X() > 0).astype(float), id="bool"),
+    pytest.param(lambda: _X().astype(np.float16),
+                 lambda: _X().astype(np.float16).astype(float), id="float16"),
+    pytest.param(lambda: _big_endian(_X()), lambda: _X(), id="big-endian-float64"),
+    pytest.param(lambda: _X().tolist(), lambda: _X(), id="list-of-lists"),
+    pytest.param(lambda: [tuple(row) for row in _X().tolist()], lambda: _X(),
+                 id="list-of-tuples"),
+    pytest.param(lambda: _X().astype(object), lambda: _X(), id="numeric-object"),
+    pytest.param(lambda: np.ma.masked_array(_X()), lambda: _X(),
+                 id="masked-array-without-masked-entries"),
+]
+
+
+@pytest.mark.parametrize("make_X, make_reference", UNUSUAL_CASES)
+def test_unusual_but_valid_X_gives_the_contiguous_float64_result(make_X,
+                                                                 make_reference):
+    y = _y()
+    model = _fit(make_X(), y)
+    reference = make_reference()
+    assert reference.flags.c_contiguous and reference.dtype == np.float64
+    expected = _fit(reference, y)
+    assert model.coef_.dtype == np.float64
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-10, atol=0)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-10, atol=0)
+    # prediction accepts the same unusual layout
+    assert_allclose(model.predict_proba(make_X()), expected.predict_proba(reference),
+                    rtol=1e-10, atol=1e-15)
+
+
+def test_strided_view_of_rows():
+    X = _X()[::2]
+    y = _y()[::2]
+    model = _fit(X, y)
+    expected = _fit(np.ascontiguousarray(X), y)
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-10, atol=0)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-10, atol=0)
+
+
+def test_matrix_X_works():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        X = np.asmatrix(_X())
+    model = _fit(X)
+    expected = _fit(_X())
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-10, atol=0)
+    assert_array_equal(model.predict(X), expected.predict(_X()))
+
+
+@pytest.mark.parametrize("transform", [
+    pytest.param(_read_only, id="read-only"),
+    pytest.param(np.asfortranarray, id="fortran-order"),
+    pytest.param(_big_endian, id="big-endian"),
+])
+def test_unusual_float32_X_gives_the_contiguous_float32_result(transform):
+    X = _X(np.float32)
+    model = _fit(transform(X))
+    expected = _fit(X)
+    assert model.coef_.dtype == np.float32
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda X: X, id="writeable"),
+    pytest.param(_read_only, id="read-only"),
+])
+def test_check_X_does_not_copy_c_contiguous_float_arrays(dtype, make):
+    X = make(_X(dtype))
+    assert check_X(X) is X
+
+
+def test_check_X_does_not_copy_memmap(tmp_path):
+    mm = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+",
+                                   dtype=np.float64, shape=(N, D))
+    mm[:] = X_BASE
+    assert check_X(mm) is mm
+    del mm
+
+
+@pytest.mark.parametrize("X", [
+    pytest.param(np.asfortranarray(X_BASE), id="fortran"),
+    pytest.param(np.repeat(X_BASE, 2, axis=0)[::2], id="strided"),
+    pytest.param(X_BASE.astype(np.int32), id="int32"),
+    pytest.param(X_BASE.astype(">f4"), id="big-endian-float32"),
+])
+def test_check_X_converts_to_c_contiguous_engine_dtype(X):
+    out = check_X(X)
+    assert out.flags.c_contiguous
+    assert out.dtype in (np.float32, np.float64) and out.dtype.isnative
+    assert not np.shares_memory(out, X)
+    assert_array_equal(out, np.asarray(X, dtype=out.dtype))
+
+
+# ------------------------------------------------- fit never mutates input
+@pytest.mark.filterwarnings("ignore::clogreg.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["lbfgs", "gd", "sgd"])
+@pytest.mark.parametrize("make_X", [
+    pytest.param(lambda: _X(np.float64), id="float64"),
+    pytest.param(lambda: _X(np.float32), id="float32"),
+    pytest.param(lambda: np.asfortranarray(_X()), id="fortran"),
+    pytest.param(_int_X, id="int64"),
+])
+def test_fit_does_not_mutate_inputs(solver, make_X):
+    X = make_X()
+    y = np.where(_y() == 1, "yes", "no")
+    sw = np.linspace(0.5, 2.0, N)
+    X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
+    flags0 = (X.flags.c_contiguous, X.flags.f_contiguous, X.flags.writeable)
+    model = LogisticRegression(solver=solver, random_state=0, max_iter=300)
+    model.fit(X, y, sample_weight=sw)
+    assert_array_equal(X, X0)
+    assert X.dtype == X0.dtype
+    assert (X.flags.c_contiguous, X.flags.f_contiguous, X.flags.writeable) == flags0
+    assert_array_equal(y, y0)
+    assert_array_equal(sw, sw0)
+    model.predict_proba(X)
+    model.score(X, y, sample_weight=sw)
+    assert_array_equal(X, X0)
+    assert_array_equal(sw, sw0)
+
+
+def test_fit_does_not_mutate_list_input():
+    X = _X().tolist()
+    y = _y().tolist()
+    sw = [1.0] * N
+    X0 = [row[:] for row in X]
+    LogisticRegression().fit(X, y, sample_weight=sw)
+    assert X == X0
+    assert y == _y().tolist()
+    assert sw == [1.0] * N
+
+
+def test_failed_fit_does_not_mutate_inputs():
+    X = _X_with(np.nan)
+    y = _y()
+    X0, y0 = X.copy(), y.copy()
+    with pytest.raises(ValueError, match=r"X contains"):
+        LogisticRegression().fit(X, y)
+    assert_array_equal(X, X0)  # NaN == NaN in assert_array_equal
+    assert_array_equal(y, y0)
+
+
+@pytest.mark.parametrize("classes, exc, match", [
+    pytest.param([1, "a"], TypeError, r"invalid classes: y mixes strings",
+                 id="mixed-label-types"),
+    pytest.param([None, 1], ValueError, r"invalid classes: y contains None",
+                 id="none-label"),
+])
+def test_from_coef_rejects_bad_classes(classes, exc, match):
+    with _raises(exc, match):
+        LogisticRegression.from_coef([[1.0, 2.0]], [0.0], classes=classes)
+
+
+def test_from_coef_rejects_non_numeric_intercept():
+    with _raises(TypeError, r"intercept must be numeric"):
+        LogisticRegression.from_coef([[1.0, 2.0]], ["a"])
