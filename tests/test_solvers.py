@@ -144,15 +144,23 @@ def test_verbose_prints_the_objective(capsys):
     assert "objective" in out and "iter" in out
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
-def test_thread_count_does_not_change_coefficients(solver):
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("solver", ["lbfgs", "gd", "sgd"])
+def test_thread_count_does_not_change_coefficients(solver, n_classes):
+    # 30 000 rows: 64 row blocks, so two threads really split every pass.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30_000, 20))
-    y = (X @ rng.normal(size=20) + rng.logistic(size=30_000) > 0).astype(int)
-    one = LogisticRegression(solver=solver, n_threads=1).fit(X, y)
-    two = LogisticRegression(solver=solver, n_threads=2).fit(X, y)
+    scores = X @ rng.normal(size=(20, n_classes)) + rng.gumbel(size=(30_000, n_classes))
+    y = scores.argmax(axis=1)
+    fits = [LogisticRegression(solver=solver, n_threads=t, random_state=0,
+                               batch_size=5000, max_iter=20)
+            for t in (1, 2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clogreg.ConvergenceWarning)
+        one, two = (m.fit(X, y) for m in fits)
     assert_array_equal(one.coef_, two.coef_)
     assert_array_equal(one.intercept_, two.intercept_)
+    assert_array_equal(one.loss_curve_, two.loss_curve_)
 
 
 def test_sgd_reproducible_with_random_state_and_varies_without():
