@@ -14,52 +14,66 @@ import numpy as np
 
 from . import kernels, solvers
 from ._exceptions import ConvergenceWarning, NotFittedError
-from ._validation import check_sample_weight, check_scalar, check_X, check_y
+from ._validation import (
+    as_row_matrix,
+    check_sample_weight,
+    check_scalar,
+    check_X,
+    check_y,
+)
 
-_SOLVERS = ("auto", "lbfgs", "gd", "sgd")
-_PENALTIES = ("l2", None)
+_SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
+_PENALTIES = ("l2", "l1", "elasticnet", None)
 _LBFGS_MEMORY = 10
 _SGD_N_ITER_NO_CHANGE = 5
 _SGD_DEFAULT_BATCH = 200
 
 _STATUS_HINT = {
     1: "the solver reached max_iter={max_iter} before the gradient fell below "
-       "tol={tol}; increase max_iter, scale the features, or loosen tol",
+       "tol={tol}; increase max_iter, set standardize=True, or loosen tol",
     2: "the line search could not decrease the objective any further; the "
-       "problem may be badly scaled: scale the features",
+       "problem may be badly scaled: set standardize=True",
 }
 
 
 class LogisticRegression:
     """Logistic regression (binary and multinomial) on a Cython engine.
 
-    Minimises scikit-learn's objective ``C * sum_i s_i * loss_i + ||W||^2 / 2``
-    (without the penalty when ``penalty=None`` or ``C=inf``), where ``loss_i``
-    is the log-loss of sample i and ``s_i`` its weight.  The intercept is never
+    Minimises scikit-learn's objective ``C * sum_i s_i * loss_i + penalty(W)``
+    where ``loss_i`` is the log-loss of sample i and ``s_i`` its weight (times
+    its class weight).  The penalty is ``||W||^2 / 2`` ('l2'), ``||W||_1``
+    ('l1'), ``l1_ratio * ||W||_1 + (1 - l1_ratio) / 2 * ||W||^2``
+    ('elasticnet') or nothing (None, or ``C=inf``).  The intercept is never
     penalised.  Two classes give one coefficient row (the log-odds of
     ``classes_[1]``); K >= 3 classes give the full softmax parameterisation
     with K rows.
 
     Parameters
     ----------
-    penalty : {'l2', None}, default='l2'
-        ``None`` fits without penalty.  'l1' and 'elasticnet' are planned.
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
     C : float, default=1.0
         Inverse regularisation strength, > 0; ``np.inf`` means no penalty.
+    l1_ratio : float in [0, 1] or None, default=None
+        Mix of the 'elasticnet' penalty (required there, ignored otherwise).
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {'auto', 'lbfgs', 'gd', 'sgd'}, default='auto'
-        'auto' is 'lbfgs'.  'gd' is full-batch gradient descent: fixed steps
-        with ``learning_rate``, otherwise Barzilai-Borwein steps with a
-        non-monotone line search.  'sgd' is mini-batch stochastic gradient
-        descent with ``batch_size`` rows per step and ``max_iter`` epochs.
+    solver : {'auto', 'lbfgs', 'newton', 'gd', 'sgd'}, default='auto'
+        'auto' is 'lbfgs'.  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
+        variant) when the penalty has an L1 part.  'newton' is LIBLINEAR's
+        trust-region Newton-CG (L2 or no penalty), fewest passes on
+        ill-conditioned data.  'gd' is full-batch (proximal) gradient
+        descent: fixed steps with ``learning_rate``, otherwise
+        Barzilai-Borwein steps with a non-monotone line search.  'sgd' is
+        mini-batch stochastic (proximal) gradient descent with
+        ``batch_size`` rows per step and ``max_iter`` epochs.
     tol : float, default=1e-4
-        Stop when the largest absolute gradient entry of the *mean* objective
-        ``(1/S) * sum_i s_i * loss_i + ||W||^2 / (2 C S)`` (with
-        ``S = sum_i s_i``) is <= tol, as scikit-learn does.  For 'sgd', stop
-        when the epoch's mean objective has not improved by tol for 5 epochs.
+        Stop when the largest absolute entry of the gradient (for L1, of
+        the minimum-norm subgradient) of the *mean* objective
+        ``(1/S) * (sum_i s_i * loss_i + penalty(W) / C)`` (``S = sum_i s_i``)
+        is <= tol, as scikit-learn does.  For 'sgd', stop when the epoch's
+        mean objective has not improved by tol for 5 epochs.
     max_iter : int, default=100
-        Iterations ('lbfgs', 'gd') or epochs ('sgd').
+        Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').
     learning_rate : float or None, default=None
         Step size on the gradient of the mean objective.  'gd': a fixed step
         (one pass over X per iteration); None picks steps automatically.
@@ -68,10 +82,25 @@ class LogisticRegression:
         (c = 1/4 binary, 1/2 multinomial; X1 is up to 1024 evenly spaced
         rows with a column of ones).  Logistic gradients are bounded, so
         steps above 1/L do not diverge; the tail averaging of 'sgd' absorbs
-        their noise.  Ignored by 'lbfgs'.
+        their noise.  Ignored by 'lbfgs' and 'newton'.
     batch_size : int or None, default=None
         Rows per 'sgd' step, in [1, n_samples]; None means
         ``min(200, max(1, n_samples // 16))``, at least 16 steps an epoch.
+    class_weight : dict, 'balanced' or None, default=None
+        Multiplies each sample's weight by its class's weight.  'balanced'
+        uses ``n_samples / (n_classes * count(class))``.
+    standardize : bool, default=False
+        Fit as if every feature were scaled to zero mean and unit variance
+        (weighted by ``sample_weight``), without making a scaled copy of X:
+        the scaling is folded into the coefficients the kernels see.
+        ``coef_`` and ``intercept_`` are reported in the original units, so
+        ``predict`` takes raw X.  Zero-variance features get scale 1.
+        Sparse X is never centred (the mean is folded into the intercept).
+        Without an intercept, features are scaled but not centred.  The
+        penalty applies to the standardised coefficients.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous ``coef_``/``intercept_`` when they
+        have the right shape.
     random_state : int, numpy Generator or None, default=None
         Seeds the 'sgd' shuffling.  An int gives reproducible fits.
     n_threads : int or None, default=None
@@ -91,11 +120,13 @@ class LogisticRegression:
         float32 when X was float32, else float64.
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : int
-        Iterations (epochs for 'sgd') run.
+        Iterations (epochs for 'sgd', calls for ``partial_fit``) run.
     n_features_in_ : int
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean objective after each iteration (for 'sgd', the mean of the
         batch objectives over each epoch).
+    mean_, scale_ : ndarray of shape (n_features,)
+        The standardisation statistics (only with ``standardize=True``).
 
     Examples
     --------
@@ -108,18 +139,23 @@ class LogisticRegression:
     [0, 1]
     """
 
-    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True,
-                 solver="auto", tol=1e-4, max_iter=100, learning_rate=None,
-                 batch_size=None, random_state=None, n_threads=None,
-                 verbose=0, callback=None):
+    def __init__(self, penalty="l2", *, C=1.0, l1_ratio=None,
+                 fit_intercept=True, solver="auto", tol=1e-4, max_iter=100,
+                 learning_rate=None, batch_size=None, class_weight=None,
+                 standardize=False, warm_start=False, random_state=None,
+                 n_threads=None, verbose=0, callback=None):
         self.penalty = penalty
         self.C = C
+        self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.batch_size = batch_size
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.warm_start = warm_start
         self.random_state = random_state
         self.n_threads = n_threads
         self.verbose = verbose
@@ -136,18 +172,27 @@ class LogisticRegression:
 
     # ------------------------------------------------------------ params
     def _validated_params(self):
-        if self.penalty in ("l1", "elasticnet"):
-            raise ValueError(
-                f"penalty={self.penalty!r} is not implemented yet; "
-                "use penalty='l2' or penalty=None")
         if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
+            raise ValueError(f"penalty must be one of 'l2', 'l1', 'elasticnet' "
+                             f"or None, got {self.penalty!r}")
         check_scalar(self.C, "C", low=0, low_inclusive=False, allow_inf=True)
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be True or False, got "
-                            f"{self.fit_intercept!r}")
+        if self.penalty == "elasticnet":
+            if self.l1_ratio is None:
+                raise ValueError("penalty='elasticnet' needs l1_ratio, a number "
+                                 "in [0, 1]")
+            check_scalar(self.l1_ratio, "l1_ratio", low=0, high=1)
+        elif self.l1_ratio is not None:
+            check_scalar(self.l1_ratio, "l1_ratio", low=0, high=1)
+        for name in ("fit_intercept", "standardize", "warm_start"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got "
+                                f"{getattr(self, name)!r}")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
+        if self.solver == "newton" and self.penalty in ("l1", "elasticnet") \
+                and not math.isinf(self.C):
+            raise ValueError(f"solver='newton' handles penalty='l2' or None, not "
+                             f"{self.penalty!r}; use solver='auto' (OWL-QN)")
         check_scalar(self.tol, "tol", low=0)
         check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, low=1)
         if self.learning_rate is not None:
@@ -163,6 +208,10 @@ class LogisticRegression:
         if self.callback is not None and not callable(self.callback):
             raise TypeError(f"callback must be callable or None, got "
                             f"{type(self.callback).__name__}")
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict "
+                             f"mapping labels to weights, got {cw!r}")
         rs = self.random_state
         if not (rs is None or isinstance(rs, (numbers.Integral, np.random.Generator,
                                               np.random.RandomState))
@@ -176,11 +225,97 @@ class LogisticRegression:
                      else int(self.n_threads))
         return solver, n_threads
 
+    def _penalty_strengths(self, weight_sum):
+        """(alpha, l1) of the mean objective."""
+        if self.penalty is None or math.isinf(self.C):
+            return 0.0, 0.0
+        scale = 1.0 / (float(self.C) * weight_sum)
+        if self.penalty == "l2":
+            return scale, 0.0
+        if self.penalty == "l1":
+            return 0.0, scale
+        r = float(self.l1_ratio)
+        return (1.0 - r) * scale, r * scale
+
     def _seed(self):
         rs = self.random_state
         if isinstance(rs, np.random.RandomState):
             return int(rs.randint(0, 2**62))
         return int(np.random.default_rng(rs).integers(0, 2**62))
+
+    def _class_weighted(self, classes, y_index, sw):
+        """sample_weight times class_weight (None when both are trivial)."""
+        cw = self.class_weight
+        if cw is None:
+            return sw
+        if cw == "balanced":
+            counts = np.bincount(y_index, minlength=classes.shape[0])
+            per_class = y_index.shape[0] / (classes.shape[0] * counts)
+        else:
+            per_class = np.ones(classes.shape[0])
+            known = {c.item() if hasattr(c, "item") else c: i
+                     for i, c in enumerate(classes)}
+            for label, weight in cw.items():
+                key = label.item() if hasattr(label, "item") else label
+                if key not in known:
+                    raise ValueError(
+                        f"class_weight names {label!r}, which is not a class of "
+                        f"y; the classes are {classes.tolist()}")
+                check_scalar(weight, f"class_weight[{label!r}]", low=0)
+                per_class[known[key]] = float(weight)
+        w = per_class[y_index]
+        return w if sw is None else sw * w
+
+    def _standardization(self, Xm, sw):
+        """(mean, scale) of the columns, or (None, None)."""
+        if not self.standardize:
+            return None, None
+        d = Xm.shape[1]
+        mean = np.zeros(d)
+        var = np.zeros(d)
+        kernels._column_moments(Xm, sw, mean, var)
+        scale = np.sqrt(var)
+        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        return mean, scale
+
+    def _start(self, classes, y_index, sw, k, d, mean, scale):
+        """Initial theta in the solver's (possibly standardised) units."""
+        fit_intercept = bool(self.fit_intercept)
+        theta = np.zeros(k * d + (k if fit_intercept else 0))
+        if (self.warm_start and hasattr(self, "coef_")
+                and self.coef_.shape == (k, d)
+                and np.array_equal(getattr(self, "classes_", None), classes)):
+            theta = _theta_from_model(self, k, d, mean, scale)
+        elif fit_intercept:
+            theta[k * d:] = _log_odds_start(y_index, sw, classes.shape[0])
+        return theta
+
+    def _store(self, theta, classes, k, d, dtype, mean, scale):
+        fit_intercept = bool(self.fit_intercept)
+        coef = theta[:k * d].reshape(k, d)
+        intercept = theta[k * d:] if fit_intercept else np.zeros(k)
+        if scale is not None:
+            coef = coef / scale
+            if fit_intercept:
+                intercept = intercept - coef @ mean
+        self.classes_ = classes
+        self.coef_ = coef.astype(dtype)
+        self.intercept_ = np.asarray(intercept, dtype=dtype).copy()
+        self.n_features_in_ = d
+        if scale is not None:
+            self.mean_, self.scale_ = mean, scale
+
+    def _raise_or_warn(self, status, n_iter, solver, max_iter, tol):
+        if status == 3:
+            raise ValueError(
+                f"the objective became NaN or infinite at iteration "
+                f"{n_iter + 1} of solver {solver!r}; the steps are too large "
+                "for this data: use a smaller learning_rate, or set "
+                "standardize=True (or scale the features) before fitting")
+        if status in _STATUS_HINT:
+            warnings.warn(
+                f"clogreg: {_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
+                ConvergenceWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- fit
     def fit(self, X, y, sample_weight=None):
@@ -188,9 +323,9 @@ class LogisticRegression:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.  C-contiguous float32/float64 arrays are used without
-            a copy; float32 gives a float32 model.
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+            Features.  C-contiguous float32/float64 arrays and CSR matrices
+            are used without a copy; float32 gives a float32 model.
         y : array-like of shape (n_samples,)
             Labels of any sortable type, at least two distinct values.
         sample_weight : array-like of shape (n_samples,) or None
@@ -214,69 +349,167 @@ class LogisticRegression:
         ((1, 1), [0, 1])
         """
         solver, n_threads = self._validated_params()
-        X = check_X(X)
+        X = check_X(X, accept_sparse=True)
         classes, y_index = check_y(y, X.shape[0])
         sw = check_sample_weight(sample_weight, X.shape[0])
+        sw = self._class_weighted(classes, y_index, sw)
+        Xm = as_row_matrix(X)
         n, d = X.shape
         k = 1 if classes.shape[0] == 2 else classes.shape[0]
-        fit_intercept = bool(self.fit_intercept)
         weight_sum = float(n if sw is None else sw.sum())
-        unpenalized = self.penalty is None or math.isinf(self.C)
-        alpha = 0.0 if unpenalized else 1.0 / (float(self.C) * weight_sum)
-
-        theta = np.zeros(k * d + (k if fit_intercept else 0))
-        if fit_intercept:
-            theta[k * d:] = _log_odds_start(y_index, sw, classes.shape[0])
+        if not weight_sum > 0:
+            raise ValueError("the class weights leave every sample with weight 0")
+        alpha, l1 = self._penalty_strengths(weight_sum)
+        mean, scale = self._standardization(Xm, sw)
+        theta = self._start(classes, y_index, sw, k, d, mean, scale)
+        obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
+                                alpha, l1, mean, scale, n_threads)
         curve = np.zeros(self.max_iter)
         max_iter = int(self.max_iter)
         tol = float(self.tol)
+        callback, verbose = self.callback, int(self.verbose)
 
         if solver == "lbfgs":
-            n_iter, status, _ = solvers.lbfgs(
-                X, y_index, sw, theta, k, fit_intercept, alpha, tol, max_iter,
-                _LBFGS_MEMORY, n_threads, self.callback, int(self.verbose),
-                curve)
+            n_iter, status, _ = solvers.lbfgs(obj, theta, tol, max_iter,
+                                              _LBFGS_MEMORY, callback, verbose,
+                                              curve)
+        elif solver == "newton":
+            n_iter, status, _ = solvers.newton(obj, theta, tol, max_iter,
+                                               callback, verbose, curve)
         elif solver == "gd":
             lr = float(self.learning_rate or 0.0)
             step0 = 0.0
             if not lr:
-                _, mean_sq = kernels._row_sqnorm_stats(X)
-                step0 = 1.0 / _curvature_bound(mean_sq, fit_intercept, k, alpha)
-            n_iter, status, _ = solvers.gd(
-                X, y_index, sw, theta, k, fit_intercept, alpha, tol, max_iter,
-                lr, step0, n_threads, self.callback, int(self.verbose), curve)
+                step0 = 1.0 / _curvature_bound(Xm, sw, k, self.fit_intercept,
+                                               alpha, scale is not None)
+            n_iter, status, _ = solvers.gd(obj, theta, tol, max_iter, lr, step0,
+                                           callback, verbose, curve)
         else:
-            batch = (min(_SGD_DEFAULT_BATCH, max(1, n // 16))
-                     if self.batch_size is None else int(self.batch_size))
-            if batch > n:
-                raise ValueError(f"batch_size={batch} is larger than the "
-                                 f"number of samples ({n}); use at most {n}")
+            batch = self._batch_size(n)
             lr = self.learning_rate
             if lr is None:
-                lr = _sgd_default_step(X, fit_intercept, k, alpha)
+                lr = _sgd_default_step(X, k, self.fit_intercept, alpha, mean, scale)
             n_iter, status, _ = solvers.sgd(
-                X, y_index, sw, theta, k, fit_intercept, alpha, tol, max_iter,
-                float(lr), batch, self._seed(), _SGD_N_ITER_NO_CHANGE,
-                n_threads, self.callback, int(self.verbose), curve)
+                obj, theta, tol, max_iter, float(lr), batch, self._seed(),
+                _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve)
 
-        if status == 3:
-            raise ValueError(
-                f"the objective became NaN or infinite at iteration "
-                f"{n_iter + 1} of solver {solver!r}; the steps are too large "
-                "for this data: use a smaller learning_rate, or standardize the "
-                "features (zero mean, unit variance) before fitting")
-        if status in _STATUS_HINT:
-            warnings.warn(
-                f"clogreg: {_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
-                ConvergenceWarning, stacklevel=2)
-
-        self.classes_ = classes
-        self.coef_ = theta[:k * d].reshape(k, d).astype(X.dtype)
-        self.intercept_ = (theta[k * d:].astype(X.dtype) if fit_intercept
-                           else np.zeros(k, dtype=X.dtype))
+        self._raise_or_warn(status, n_iter, solver, max_iter, tol)
+        self._store(theta, classes, k, d, X.dtype, mean, scale)
         self.n_iter_ = int(n_iter)
-        self.n_features_in_ = d
         self.loss_curve_ = curve[:n_iter].copy()
+        return self
+
+    def _batch_size(self, n):
+        if self.batch_size is None:
+            return min(_SGD_DEFAULT_BATCH, max(1, n // 16))
+        batch = int(self.batch_size)
+        if batch > n:
+            raise ValueError(f"batch_size={batch} is larger than the number of "
+                             f"samples ({n}); use at most {n}")
+        return batch
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of mini-batch SGD over X, y, continuing from the current
+        coefficients: learning from data that arrives in chunks.
+
+        The first call needs ``classes`` (every label that will ever
+        appear).  The step keeps decaying across calls as
+        ``learning_rate / sqrt(1 + calls)``; the L2/L1 penalty of each call
+        is scaled by that call's total weight, as in scikit-learn's
+        SGDClassifier.  With ``standardize=True`` the first call's column
+        statistics are kept for all later calls.  ``solver`` is ignored:
+        this is always 'sgd'.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like or None
+            All labels; required on the first call, optional after (it must
+            then equal ``classes_``).
+        sample_weight : array-like of shape (n_samples,) or None
+
+        Returns
+        -------
+        self : LogisticRegression
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from clogreg import LogisticRegression
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]] * 25)
+        >>> y = np.array([0, 0, 1, 1] * 25)
+        >>> m = LogisticRegression(random_state=0)
+        >>> for _ in range(20):
+        ...     m = m.partial_fit(X, y, classes=[0, 1])
+        >>> m.predict([[0.0], [3.0]]).tolist()
+        [0, 1]
+        """
+        _, n_threads = self._validated_params()
+        first = not hasattr(self, "_partial_state")
+        if first:
+            if classes is None:
+                raise ValueError("the first call to partial_fit needs classes=, "
+                                 "the list of every label that can appear")
+            all_classes, codes = check_y(classes, len(classes))
+            if all_classes.shape[0] != codes.shape[0]:
+                raise ValueError("classes must not repeat a label")
+        else:
+            all_classes = self.classes_
+            if classes is not None and not np.array_equal(
+                    np.unique(np.asarray(classes)), all_classes):
+                raise ValueError(f"classes differ from those of the first "
+                                 f"partial_fit call ({all_classes.tolist()})")
+        X = check_X(X, accept_sparse=True)
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape "
+                             f"{y_arr.shape}")
+        pos = np.searchsorted(all_classes, y_arr)
+        pos_c = np.minimum(pos, all_classes.shape[0] - 1)
+        unknown = all_classes[pos_c] != y_arr
+        if unknown.any():
+            raise ValueError(f"y contains {y_arr[unknown][0]!r}, which is not one "
+                             f"of the classes {all_classes.tolist()}")
+        y_index = np.ascontiguousarray(pos_c, dtype=np.int32)
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        sw = self._class_weighted(all_classes, y_index, sw)
+        Xm = as_row_matrix(X)
+        n, d = X.shape
+        k = 1 if all_classes.shape[0] == 2 else all_classes.shape[0]
+        if not first and d != self.n_features_in_:
+            raise ValueError(f"X has {d} features, but this model was fitted with "
+                             f"{self.n_features_in_}")
+        weight_sum = float(n if sw is None else sw.sum())
+        if not weight_sum > 0:
+            raise ValueError("every sample of this batch has weight 0")
+        alpha, l1 = self._penalty_strengths(weight_sum)
+        if first:
+            mean, scale = self._standardization(Xm, sw)
+            lr = self.learning_rate
+            if lr is None:
+                lr = _sgd_default_step(X, k, self.fit_intercept, alpha, mean, scale)
+            self._partial_state = {"calls": 0, "lr": float(lr), "mean": mean,
+                                   "scale": scale, "seed": self._seed()}
+            theta = np.zeros(k * d + (k if self.fit_intercept else 0))
+        else:
+            state = self._partial_state
+            mean, scale = state["mean"], state["scale"]
+            theta = _theta_from_model(self, k, d, mean, scale)
+        state = self._partial_state
+        obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
+                                alpha, l1, mean, scale, n_threads)
+        curve = np.zeros(1)
+        n_iter, status, _ = solvers.sgd(
+            obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
+            state["seed"] + state["calls"], 1, state["calls"], self.callback,
+            int(self.verbose), curve)
+        self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
+        self._store(theta, all_classes, k, d, X.dtype, mean, scale)
+        state["calls"] += 1
+        self.n_iter_ = state["calls"]
+        self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
+                                     if not first else np.zeros(0), curve[:n_iter])
         return self
 
     @classmethod
@@ -347,13 +580,13 @@ class LogisticRegression:
             raise NotFittedError(
                 "this LogisticRegression is not fitted yet; call fit(X, y) "
                 "first")
-        X = check_X(X)
+        X = check_X(X, accept_sparse=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but this model was "
                              f"fitted with {self.n_features_in_}")
         coef = np.ascontiguousarray(self.coef_, dtype=np.float64)
         intercept = np.ascontiguousarray(self.intercept_, dtype=np.float64)
-        return X, coef, intercept
+        return X, as_row_matrix(X), coef, intercept
 
     def _threads(self):
         return kernels.max_threads() if self.n_threads is None else int(self.n_threads)
@@ -369,9 +602,10 @@ class LogisticRegression:
         >>> gate.decision_function([[1, 1]]).tolist()
         [1.0]
         """
-        X, coef, intercept = self._check_predict_input(X)
-        out = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        kernels._predict_into(0, X, coef, intercept, out, None, self._threads())
+        X, Xm, coef, intercept = self._check_predict_input(X)
+        out = np.empty((X.shape[0], coef.shape[0]))
+        kernels._predict_into(0, Xm, coef, intercept, out, None, self._threads())
+        out = out.astype(X.dtype, copy=False)
         return out.ravel() if coef.shape[0] == 1 else out
 
     def predict_proba(self, X):
@@ -385,10 +619,10 @@ class LogisticRegression:
         >>> gate.predict_proba([[1, 1]])[:, 1].round(4).tolist()
         [0.7311]
         """
-        X, coef, intercept = self._check_predict_input(X)
-        out = np.empty((X.shape[0], max(coef.shape[0], 2)), dtype=X.dtype)
-        kernels._predict_into(1, X, coef, intercept, out, None, self._threads())
-        return out
+        X, Xm, coef, intercept = self._check_predict_input(X)
+        out = np.empty((X.shape[0], max(coef.shape[0], 2)))
+        kernels._predict_into(1, Xm, coef, intercept, out, None, self._threads())
+        return out.astype(X.dtype, copy=False)
 
     def predict_log_proba(self, X):
         """Log of ``predict_proba``, computed without rounding tiny
@@ -421,9 +655,9 @@ class LogisticRegression:
         >>> gate.predict([[1, 1], [0, 1]]).tolist()
         ['on', 'off']
         """
-        X, coef, intercept = self._check_predict_input(X)
+        X, Xm, coef, intercept = self._check_predict_input(X)
         idx = np.empty(X.shape[0], dtype=np.intp)
-        kernels._predict_into(2, X, coef, intercept, None, idx, self._threads())
+        kernels._predict_into(2, Xm, coef, intercept, None, idx, self._threads())
         return self.classes_.take(idx)
 
     def score(self, X, y, sample_weight=None):
@@ -455,11 +689,40 @@ def _log_odds_start(y_index, sample_weight, n_classes):
     return log_freq - log_freq.mean()
 
 
-def _sgd_default_step(X, fit_intercept, k, alpha):
+def _theta_from_model(model, k, d, mean, scale):
+    """The fitted coefficients as a solver start, in standardised units
+    when (mean, scale) are given: W_std = W * scale, b_std = b + W . mean."""
+    fit_intercept = bool(model.fit_intercept)
+    theta = np.zeros(k * d + (k if fit_intercept else 0))
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    if scale is not None:
+        if fit_intercept:
+            intercept = intercept + coef @ mean
+        coef = coef * scale
+    theta[:k * d] = coef.ravel()
+    if fit_intercept:
+        theta[k * d:] = intercept
+    return theta
+
+
+def _sample_rows(X, mean, scale, fit_intercept, m=1024):
+    """Up to m evenly spaced rows as a dense float64 copy, standardised
+    like the solver sees them."""
+    n = X.shape[0]
+    idx = np.linspace(0, n - 1, min(n, m)).astype(np.intp)
+    rows = X[idx]
+    rows = rows.toarray() if hasattr(rows, "toarray") else rows
+    rows = np.asarray(rows, dtype=np.float64)
+    if scale is not None:
+        rows = ((rows - mean) if fit_intercept else rows) / scale
+    return rows
+
+
+def _sgd_default_step(X, k, fit_intercept, alpha, mean, scale):
     """4 / L, L = c * top eigenvalue of the second-moment matrix of up to
     1024 evenly spaced rows (20 power iterations on a small copy)."""
-    n = X.shape[0]
-    rows = X[np.linspace(0, n - 1, min(n, 1024)).astype(np.intp)].astype(np.float64)
+    rows = _sample_rows(X, mean, scale, fit_intercept)
     if fit_intercept:
         rows = np.hstack([rows, np.ones((rows.shape[0], 1))])
     v = np.ones(rows.shape[1]) / math.sqrt(rows.shape[1])
@@ -474,9 +737,15 @@ def _sgd_default_step(X, fit_intercept, k, alpha):
     return 4.0 / (c * lam + alpha) if c * lam + alpha > 0 else 1.0
 
 
-def _curvature_bound(mean_or_max_sq_norm, fit_intercept, k, alpha):
-    """Upper bound on the Hessian of the mean objective (or of one sample's
-    term): sigmoid' <= 1/4 and the softmax Hessian <= 1/2 in operator norm,
-    times the squared row norm (+1 for the intercept column)."""
+def _curvature_bound(Xm, sw, k, fit_intercept, alpha, standardized):
+    """Upper bound on the Hessian of the mean objective: sigmoid' <= 1/4 and
+    the softmax Hessian <= 1/2 in operator norm, times the mean squared row
+    norm (which bounds lambda_max(X'X / n)), +1 for the intercept column.
+    Standardised features have mean squared row norm <= n_features."""
+    if standardized:
+        mean_sq = float(Xm.shape[1])
+    else:
+        d = Xm.shape[1]
+        _, mean_sq = kernels._column_moments(Xm, None, np.zeros(d), np.zeros(d))
     c = 0.25 if k == 1 else 0.5
-    return c * (mean_or_max_sq_norm + (1.0 if fit_intercept else 0.0)) + alpha
+    return c * (mean_sq + (1.0 if fit_intercept else 0.0)) + alpha

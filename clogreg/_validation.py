@@ -50,15 +50,63 @@ def _check_object_entries(arr, name):
                 "numeric features: encode them first")
 
 
-def check_X(X, *, name="X"):
-    """Return ``X`` as a finite, C-contiguous float32/float64 2-D array.
+def check_sparse(X, *, name="X"):
+    """Return a scipy.sparse matrix as a finite CSR matrix the engine reads.
+
+    A CSR matrix with float32/float64 data and matching int32/int64 index
+    arrays is returned as is (no copy).  CSC, COO and the other formats are
+    converted to CSR once; other value dtypes become float64.  scipy itself
+    is never imported here: the matrix's own methods do the work.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got a {X.ndim}-D sparse array")
+    n, d = X.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"{name} has shape {X.shape}; at least one sample and "
+                         "one feature are required")
+    if X.format != "csr":
+        X = X.tocsr()
+    if X.dtype.kind == "c":
+        raise TypeError(f"{name} is complex (dtype {X.dtype}); pass real-valued "
+                        "features")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} has unsupported dtype {X.dtype}; pass a numeric "
+                        "sparse matrix")
+    if X.dtype not in _FLOAT_TYPES:
+        X = X.astype(np.float32 if X.dtype.kind == "f" and X.dtype.itemsize == 4
+                     else np.float64)
+    if X.indices.dtype != X.indptr.dtype or X.indices.dtype.name not in (
+            "int32", "int64"):
+        X = X.copy()
+        X.indices = X.indices.astype(np.int64)
+        X.indptr = X.indptr.astype(np.int64)
+    data = X.data
+    if not data.flags.c_contiguous or data.dtype.byteorder not in "=|":
+        X = X.copy()
+        X.data = np.ascontiguousarray(X.data, dtype=X.data.dtype.newbyteorder("="))
+    if data.size:
+        bad = kernels._first_nonfinite(X.data)
+        if bad >= 0:
+            row = int(np.searchsorted(X.indptr, bad, side="right") - 1)
+            raise ValueError(
+                f"{name} contains {float(X.data[bad])!r} at row {row}, column "
+                f"{int(X.indices[bad])}; remove or impute NaN and infinite "
+                "values first")
+    return X
+
+
+def check_X(X, *, name="X", accept_sparse=False):
+    """Return ``X`` as a finite, C-contiguous float32/float64 2-D array, or
+    (with ``accept_sparse``) as a CSR matrix from ``check_sparse``.
 
     A C-contiguous float32 or float64 ndarray is returned as is: no copy.
     """
     if _is_sparse(X):
+        if accept_sparse:
+            return check_sparse(X, name=name)
         raise TypeError(
-            f"{name} is a scipy.sparse matrix, which this version of clogreg "
-            f"does not accept yet; pass {name}.toarray()")
+            f"{name} is a scipy.sparse matrix, which is not accepted here; "
+            f"pass {name}.toarray()")
     if isinstance(X, np.ma.MaskedArray) and np.ma.is_masked(X):
         raise ValueError(
             f"{name} is a masked array with masked entries; fill them "
@@ -131,7 +179,7 @@ def check_X(X, *, name="X"):
         hint = ("remove or impute NaN and infinite values first" if name == "X"
                 else f"{name} must contain only finite values")
         raise ValueError(
-            f"{name} contains {arr[row, col]!r} at row {row}, column {col}; "
+            f"{name} contains {float(arr[row, col])!r} at row {row}, column {col}; "
             f"{hint}")
     return arr
 
@@ -185,6 +233,13 @@ def check_y(y, n_samples):
             f"y has a single class ({classes[0]!r}); logistic regression needs "
             "samples of at least two classes")
     return classes, np.ascontiguousarray(y_index.reshape(-1), dtype=np.int32)
+
+
+def as_row_matrix(X):
+    """The engine's view of a validated X (dense ndarray or CSR matrix)."""
+    if _is_sparse(X):
+        return kernels.RowMatrix.csr(X.data, X.indices, X.indptr, X.shape[1])
+    return kernels.RowMatrix(X)
 
 
 def check_sample_weight(sample_weight, n_samples):

@@ -3,30 +3,50 @@
 
 Other extensions may ``from clogreg.kernels cimport ...`` everything
 declared here.  Every function is ``noexcept nogil`` and works on raw
-pointers plus lengths, so it can be called from C-level code without the
-GIL and without depending on Cython's memoryview layout.
+pointers plus lengths (or on the plain C struct ``Matrix``), so it can be
+called from C-level code without the GIL and without depending on Cython's
+memoryview layout.
 
 Conventions shared by the array kernels
 ---------------------------------------
-* ``X`` is a row-major (C-contiguous) matrix of ``n_samples`` rows and
-  ``n_features`` columns, of type float32 or float64 (the fused type
-  ``floating``).  All arithmetic is carried out and accumulated in float64.
+* A data matrix is read one row at a time.  It is either dense row-major
+  (C-contiguous) with ``n_cols`` values per row, or CSR (the ``data``,
+  ``indices``, ``indptr`` triplet of scipy.sparse.csr_matrix, with int32 or
+  int64 indices).  Values are float32 or float64; all arithmetic is carried
+  out and accumulated in float64.
 * ``n_classes`` is the number of score columns: 1 for a binary model (the
   score is the log-odds of the second class), K >= 3 for a multinomial
   (softmax) model.
-* ``coef`` is row-major ``(n_classes, n_features)`` float64;
-  ``intercept`` holds ``n_classes`` float64 values, or is NULL for a model
-  without intercept.
+* ``coef`` is row-major ``(n_classes, n_cols)`` float64; ``intercept`` holds
+  ``n_classes`` float64 values, or is NULL for a model without intercept.
 * ``y`` holds class indices: 0/1 for a binary model, 0..K-1 otherwise.
-* ``sample_weight`` is NULL (all ones) or ``n_samples`` non-negative values.
-* ``rows`` is NULL (use rows ``0 .. n_samples-1``) or an array of
-  ``n_samples`` row indices into ``X``, ``y`` and ``sample_weight``; this is
-  how mini-batches are read without copying them.
+* ``sample_weight`` is NULL (all ones) or one non-negative value per row.
+* ``rows`` is NULL (use rows ``0 .. n_rows-1``) or ``n_rows`` row indices;
+  this is how mini-batches are read without copying them.
 
-Stability: everything in this file is stable API from version 0.1 on.
+Stability: everything in this file is stable API from version 0.1 on,
+except the layout of ``RowMatrix``, which may gain fields.
 """
 
 from cython cimport floating
+
+
+cdef struct Matrix:
+    Py_ssize_t n_rows
+    Py_ssize_t n_cols
+    const void* data        # dense: n_rows * n_cols values; CSR: the nonzeros
+    const void* indices     # CSR column indices; NULL for a dense matrix
+    const void* indptr      # CSR row pointers (n_rows + 1 entries); NULL if dense
+    int float_bytes         # 4 (float32) or 8 (float64)
+    int index_bytes         # 4 (int32) or 8 (int64); CSR only
+
+
+cdef class RowMatrix:
+    """A dense or CSR matrix seen through ``Matrix``; keeps its arrays alive."""
+    cdef Matrix M
+    cdef readonly object dtype
+    cdef readonly bint is_sparse
+    cdef object _refs
 
 
 # ---------------------------------------------------------------- scalars
@@ -36,8 +56,17 @@ cdef double softmax_row(const floating* scores, floating* out,
                         Py_ssize_t n_classes) noexcept nogil
 
 # ---------------------------------------------------------- training pass
-cdef Py_ssize_t n_blocks_for(Py_ssize_t n_samples, Py_ssize_t n_features,
-                             Py_ssize_t n_classes) noexcept nogil
+cdef double loss_gradient(
+    const Matrix* X, const int* y, const double* sample_weight,
+    const double* coef, const double* intercept, Py_ssize_t n_classes,
+    const Py_ssize_t* rows, Py_ssize_t n_rows,
+    double* grad_coef, double* grad_intercept, double* proba,
+    int n_threads) noexcept nogil
+
+cdef int hessian_product(
+    const Matrix* X, const double* sample_weight, const double* proba,
+    Py_ssize_t n_classes, const double* v_coef, const double* v_intercept,
+    double* out_coef, double* out_intercept, int n_threads) noexcept nogil
 
 cdef double loss_gradient_dense(
     const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
@@ -49,15 +78,20 @@ cdef double loss_gradient_dense(
 
 # -------------------------------------------------------------- prediction
 # Each returns 0, or -1 when a small scratch buffer could not be allocated.
+cdef int predict_rows(
+    const Matrix* X, int mode, const double* coef, const double* intercept,
+    Py_ssize_t n_classes, double* out, Py_ssize_t* out_class,
+    int n_threads) noexcept nogil
+
 cdef int decision_function_dense(
     const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
     const double* coef, const double* intercept, Py_ssize_t n_classes,
-    floating* out, int n_threads) noexcept nogil
+    double* out, int n_threads) noexcept nogil
 
 cdef int predict_proba_dense(
     const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
     const double* coef, const double* intercept, Py_ssize_t n_classes,
-    floating* out, int n_threads) noexcept nogil
+    double* out, int n_threads) noexcept nogil
 
 cdef int predict_class_dense(
     const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,

@@ -3,20 +3,23 @@
 
 The solvers minimise the *mean* objective
 
-    f(theta) = (1/S) sum_i s_i loss_i + (alpha/2) ||W||^2
+    F(theta) = (1/S) sum_i s_i loss_i + (alpha/2) ||W||^2 + l1 ||W||_1
 
-where S = sum_i s_i, W is the coefficient part of ``theta`` (the intercept is
-never penalised) and ``alpha = 1 / (C * S)``; its minimiser is the minimiser
-of scikit-learn's ``C * sum_i s_i loss_i + ||W||^2 / 2``.
+where S = sum_i s_i, W is the coefficient part of ``theta`` (the intercept
+is never penalised), ``alpha = (1 - l1_ratio) / (C * S)`` and
+``l1 = l1_ratio / (C * S)``; its minimiser is the minimiser of
+scikit-learn's ``C * sum_i s_i loss_i + penalty(W)``.
 
-Only ``Problem`` and ``objective`` are meant for other extensions; the
-solver loops are driven from Python through their def wrappers.
+With standardisation, ``theta`` lives in standardised units: the kernels
+see the effective coefficients ``W / scale`` and intercept
+``b - mean . (W / scale)``, so no scaled copy of X is ever made.
 """
 
-from cython cimport floating
+from clogreg.kernels cimport Matrix, RowMatrix
 
 
 cdef struct Problem:
+    const Matrix* X
     Py_ssize_t n_samples
     Py_ssize_t n_features
     Py_ssize_t n_classes      # 1 for binary, K for multinomial
@@ -25,11 +28,25 @@ cdef struct Problem:
     const double* sample_weight   # NULL means all ones
     double weight_sum
     double alpha              # L2 strength on the mean objective
+    double l1                 # L1 strength on the mean objective
     bint fit_intercept
+    const double* mean        # standardisation: column means (or NULL)
+    const double* inv_scale   # standardisation: 1 / column std (or NULL)
+    double* theta_eff         # scratch, n_params
+    double* v_eff             # scratch, n_params
+    double* proba             # n_samples * n_classes, for Hessian products
     int n_threads
 
 
-cdef double objective(const floating* X, const Problem* P,
-                      const double* theta, double* grad,
-                      const Py_ssize_t* rows, Py_ssize_t n_rows,
-                      double weight_sum) noexcept nogil
+cdef class Objective:
+    cdef Problem P
+    cdef RowMatrix X
+    cdef object _refs
+    cdef double* _inv_scale     # owned buffers, freed in __dealloc__
+    cdef double* _scratch
+    cdef double* _proba
+
+
+cdef double smooth_objective(Problem* P, const double* theta, double* grad,
+                             const Py_ssize_t* rows, Py_ssize_t n_rows,
+                             double weight_sum, bint keep_proba) noexcept nogil

@@ -1,8 +1,8 @@
 # cython: language_level=3, cdivision=True, initializedcheck=False
 # boundscheck and wraparound are set by setup.py: off in release builds,
 # on when CLOGREG_DEBUG=1 is in the environment at build time.
-"""Numerical kernels of clogreg: stable scalars, the fused training pass and
-prediction.
+"""Numerical kernels of clogreg: stable scalars, the fused training pass,
+Hessian-vector products and prediction, on dense or CSR rows.
 
 Design
 ------
@@ -15,6 +15,9 @@ Design
   only on the problem's shape, never on the thread count.  Each block
   accumulates its own partial gradient; the partials are then summed in
   block order.  The result is bitwise identical for any ``n_threads``.
+* One code path for dense and sparse.  The row helpers ``_row_dot`` and
+  ``_row_axpy`` are the only place where a dense row and a CSR row differ;
+  the public functions dispatch once on the value and index types.
 * float64 everywhere it matters.  ``X`` may be float32 or float64 (fused
   type); coefficients, scores and accumulators are float64.
 * What this module must never do: allocate Python objects in a loop, hold
@@ -25,6 +28,7 @@ Design
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport exp, log, log1p
+from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
@@ -131,6 +135,13 @@ cdef inline double _softmax_inplace(double* z, Py_ssize_t n_classes) noexcept no
 
 
 # ------------------------------------------------------------ row helpers
+# A row is read either densely (indices == NULL) or through CSR.  These
+# helpers are the only place where the two layouts differ.
+
+ctypedef fused index_t:
+    int
+    int64_t
+
 
 cdef inline double _dot(const floating* x, const double* w,
                         Py_ssize_t d) noexcept nogil:
@@ -149,31 +160,53 @@ cdef inline double _dot(const floating* x, const double* w,
     return (s0 + s1) + (s2 + s3)
 
 
-cdef inline void _axpy(double a, const floating* x, double* g,
-                       Py_ssize_t d) noexcept nogil:
+cdef inline double _row_dot(const floating* data, const index_t* indices,
+                            const index_t* indptr, Py_ssize_t r, Py_ssize_t d,
+                            const double* w) noexcept nogil:
     cdef Py_ssize_t j
-    for j in range(d):
-        g[j] += a * x[j]
+    cdef double s = 0.0
+    if indices == NULL:
+        return _dot(data + r * d, w, d)
+    for j in range(indptr[r], indptr[r + 1]):
+        s += data[j] * w[indices[j]]
+    return s
 
 
-cdef inline void _row_scores(const floating* x, Py_ssize_t d,
+cdef inline void _row_axpy(double a, const floating* data,
+                           const index_t* indices, const index_t* indptr,
+                           Py_ssize_t r, Py_ssize_t d, double* g) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef const floating* x
+    if indices == NULL:
+        x = data + r * d
+        for j in range(d):
+            g[j] += a * x[j]
+    else:
+        for j in range(indptr[r], indptr[r + 1]):
+            g[indices[j]] += a * data[j]
+
+
+cdef inline void _row_scores(const floating* data, const index_t* indices,
+                             const index_t* indptr, Py_ssize_t r, Py_ssize_t d,
                              const double* coef, const double* intercept,
-                             Py_ssize_t n_classes, double* z) noexcept nogil:
+                             Py_ssize_t K, double* z) noexcept nogil:
     cdef Py_ssize_t k
-    for k in range(n_classes):
-        z[k] = _dot(x, coef + k * d, d)
+    for k in range(K):
+        z[k] = _row_dot(data, indices, indptr, r, d, coef + k * d)
         if intercept != NULL:
             z[k] += intercept[k]
 
 
+cdef inline Py_ssize_t min_ssize(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return a if a < b else b
+
+
 # ------------------------------------------------------ the training pass
 
-cdef Py_ssize_t n_blocks_for(Py_ssize_t n_samples, Py_ssize_t n_features,
-                             Py_ssize_t n_classes) noexcept nogil:
-    """Number of row blocks of the training pass: a function of the shape
-    only, so that the reduction order never depends on the thread count."""
-    cdef Py_ssize_t stride = n_classes * (n_features + 2) + 1
-    cdef Py_ssize_t nb = (n_samples + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
+cdef Py_ssize_t _n_blocks(Py_ssize_t n_rows, Py_ssize_t stride) noexcept nogil:
+    """Number of row blocks of a pass: a function of the shape only, so that
+    the reduction order never depends on the thread count."""
+    cdef Py_ssize_t nb = (n_rows + ROWS_PER_BLOCK - 1) // ROWS_PER_BLOCK
     if nb > MAX_BLOCKS:
         nb = MAX_BLOCKS
     if nb * stride > WORKSPACE_DOUBLES:
@@ -183,34 +216,62 @@ cdef Py_ssize_t n_blocks_for(Py_ssize_t n_samples, Py_ssize_t n_features,
     return nb
 
 
-cdef void _block_loss_gradient(
-        const floating* X, Py_ssize_t d, const int* y,
-        const double* sw, const double* coef, const double* intercept,
-        Py_ssize_t n_classes, const Py_ssize_t* rows,
-        Py_ssize_t start, Py_ssize_t stop, double* buf) noexcept nogil:
-    """Loss and gradient of rows start..stop-1 into buf.
+cdef enum PassMode:
+    PASS_GRADIENT = 0
+    PASS_HESSIAN = 1
 
-    buf layout: [grad_coef (K*d) | grad_intercept (K) | scratch (K) | loss].
+
+cdef void _block(int mode, const floating* data, const index_t* indices,
+                 const index_t* indptr, Py_ssize_t d, const int* y,
+                 const double* sw, const double* coef, const double* intercept,
+                 Py_ssize_t K, const Py_ssize_t* rows, Py_ssize_t start,
+                 Py_ssize_t stop, const double* proba_in, double* proba_out,
+                 double* buf) noexcept nogil:
+    """One block of rows of a pass, into buf.
+
+    buf layout: [sum over coef (K*d) | sum over intercept (K) | scratch (K) |
+    loss].  PASS_GRADIENT: loss and gradient at ``coef``; the probabilities
+    go to ``proba_out`` when it is not NULL.  PASS_HESSIAN: Hessian of the
+    loss times the direction ``coef`` (with ``intercept`` its intercept
+    part), with the probabilities ``proba_in`` of the expansion point.
     """
-    cdef Py_ssize_t K = n_classes
     cdef double* g_coef = buf
     cdef double* g_int = buf + K * d
     cdef double* z = g_int + K
     cdef double loss = 0.0
     cdef Py_ssize_t i, r, k
     cdef int yi
-    cdef double s, lse, zy, res
-    cdef const floating* x
+    cdef double s, lse, zy, res, p, mean_a
+    cdef const double* pk
 
     memset(buf, 0, (K * (d + 2) + 1) * sizeof(double))
     for i in range(start, stop):
         r = rows[i] if rows != NULL else i
-        s = sample_weight_at(sw, r)
+        s = sw[r] if sw != NULL else 1.0
         if s == 0.0:
+            if proba_out != NULL:
+                for k in range(K):
+                    proba_out[i * K + k] = 0.0
             continue
-        x = X + r * d
+        _row_scores(data, indices, indptr, r, d, coef, intercept, K, z)
+        if mode == PASS_HESSIAN:
+            pk = proba_in + i * K
+            if K == 1:
+                # d2 loss / dz2 = p (1 - p)
+                res = s * pk[0] * (1.0 - pk[0]) * z[0]
+                _row_axpy(res, data, indices, indptr, r, d, g_coef)
+                g_int[0] += res
+            else:
+                # (diag(p) - p p^T) a  =  p * (a - p.a)
+                mean_a = 0.0
+                for k in range(K):
+                    mean_a += pk[k] * z[k]
+                for k in range(K):
+                    res = s * pk[k] * (z[k] - mean_a)
+                    _row_axpy(res, data, indices, indptr, r, d, g_coef + k * d)
+                    g_int[k] += res
+            continue
         yi = y[r]
-        _row_scores(x, d, coef, intercept, K, z)
         if K == 1:
             # loss = log(1 + exp(z)) - y z, written so that neither branch
             # subtracts two large numbers: log1pexp(-z) if y == 1.
@@ -218,22 +279,148 @@ cdef void _block_loss_gradient(
                 loss += s * log1pexp(-z[0])
             else:
                 loss += s * log1pexp(z[0])
-            res = s * (sigmoid(z[0]) - yi)
-            _axpy(res, x, g_coef, d)
+            p = sigmoid(z[0])
+            if proba_out != NULL:
+                proba_out[i] = p
+            res = s * (p - yi)
+            _row_axpy(res, data, indices, indptr, r, d, g_coef)
             g_int[0] += res
         else:
             zy = z[yi]
             lse = _softmax_inplace(z, K)
             loss += s * (lse - zy)
             for k in range(K):
+                if proba_out != NULL:
+                    proba_out[i * K + k] = z[k]
                 res = s * (z[k] - (1.0 if k == yi else 0.0))
-                _axpy(res, x, g_coef + k * d, d)
+                _row_axpy(res, data, indices, indptr, r, d, g_coef + k * d)
                 g_int[k] += res
     buf[K * (d + 2)] = loss
 
 
-cdef inline double sample_weight_at(const double* sw, Py_ssize_t r) noexcept nogil:
-    return sw[r] if sw != NULL else 1.0
+cdef double _pass(int mode, const floating* data, const index_t* indices,
+                  const index_t* indptr, Py_ssize_t d, const int* y,
+                  const double* sw, const double* coef,
+                  const double* intercept, Py_ssize_t K,
+                  const Py_ssize_t* rows, Py_ssize_t n,
+                  const double* proba_in, double* proba_out,
+                  double* out_coef, double* out_intercept,
+                  int n_threads) noexcept nogil:
+    """Blocked, multithreaded pass with a fixed-order reduction.  Returns
+    the weighted loss sum (PASS_GRADIENT), 0 (PASS_HESSIAN), or -1.0 when
+    the workspace could not be allocated."""
+    cdef Py_ssize_t stride = K * (d + 2) + 1
+    cdef Py_ssize_t nb = _n_blocks(n, stride)
+    cdef Py_ssize_t b, j, n_par
+    cdef double loss = 0.0
+    cdef double* work = <double*>malloc(nb * stride * sizeof(double))
+    if work == NULL:
+        return -1.0
+    n_par = nb if n_threads > nb else n_threads
+    if n_par > 1:
+        for b in prange(nb, num_threads=n_par, schedule='static'):
+            _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
+                   rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
+                   work + b * stride)
+    else:
+        for b in range(nb):
+            _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
+                   rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
+                   work + b * stride)
+    # Fixed-order reduction of the per-block partials.
+    memset(out_coef, 0, K * d * sizeof(double))
+    if out_intercept != NULL:
+        memset(out_intercept, 0, K * sizeof(double))
+    for b in range(nb):
+        for j in range(K * d):
+            out_coef[j] += work[b * stride + j]
+        if out_intercept != NULL:
+            for j in range(K):
+                out_intercept[j] += work[b * stride + K * d + j]
+        loss += work[b * stride + K * (d + 2)]
+    free(work)
+    return loss
+
+
+cdef double _dispatch_pass(int mode, const Matrix* X, const int* y,
+                           const double* sw, const double* coef,
+                           const double* intercept, Py_ssize_t K,
+                           const Py_ssize_t* rows, Py_ssize_t n,
+                           const double* proba_in, double* proba_out,
+                           double* out_coef, double* out_intercept,
+                           int n_threads) noexcept nogil:
+    cdef Py_ssize_t d = X.n_cols
+    if X.float_bytes == 8:
+        if X.indices == NULL or X.index_bytes == 4:
+            return _pass[double, int](
+                mode, <const double*>X.data, <const int*>X.indices,
+                <const int*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
+                proba_in, proba_out, out_coef, out_intercept, n_threads)
+        return _pass[double, int64_t](
+            mode, <const double*>X.data, <const int64_t*>X.indices,
+            <const int64_t*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
+            proba_in, proba_out, out_coef, out_intercept, n_threads)
+    if X.indices == NULL or X.index_bytes == 4:
+        return _pass[float, int](
+            mode, <const float*>X.data, <const int*>X.indices,
+            <const int*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
+            proba_in, proba_out, out_coef, out_intercept, n_threads)
+    return _pass[float, int64_t](
+        mode, <const float*>X.data, <const int64_t*>X.indices,
+        <const int64_t*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
+        proba_in, proba_out, out_coef, out_intercept, n_threads)
+
+
+cdef double loss_gradient(
+        const Matrix* X, const int* y, const double* sample_weight,
+        const double* coef, const double* intercept, Py_ssize_t n_classes,
+        const Py_ssize_t* rows, Py_ssize_t n_rows,
+        double* grad_coef, double* grad_intercept, double* proba,
+        int n_threads) noexcept nogil:
+    """Weighted loss sum and its gradient, in one pass over the rows.
+
+    Returns ``sum_i s_i * loss_i`` over the ``n_rows`` rows (all rows, or
+    those listed in ``rows``), writes ``sum_i s_i * dloss_i/dcoef`` to
+    ``grad_coef`` (K*d values) and, when ``intercept`` is not NULL, the
+    intercept gradient to ``grad_intercept`` (K values).  When ``proba`` is
+    not NULL it receives each row's probabilities (n_rows * K values; the
+    second class's for a binary model), as ``hessian_product`` needs them.
+    No penalty is included.  Returns -1.0 if its workspace could not be
+    allocated.
+    """
+    return _dispatch_pass(PASS_GRADIENT, X, y, sample_weight, coef, intercept,
+                          n_classes, rows, n_rows, NULL, proba, grad_coef,
+                          grad_intercept if intercept != NULL else NULL,
+                          n_threads)
+
+
+cdef int hessian_product(
+        const Matrix* X, const double* sample_weight, const double* proba,
+        Py_ssize_t n_classes, const double* v_coef, const double* v_intercept,
+        double* out_coef, double* out_intercept, int n_threads) noexcept nogil:
+    """Hessian of the weighted loss sum times a direction, in one pass.
+
+    ``proba`` holds the probabilities that ``loss_gradient`` wrote at the
+    expansion point.  ``v_coef``/``v_intercept`` is the direction
+    (``v_intercept`` NULL for a model without intercept); the product goes
+    to ``out_coef``/``out_intercept``.  Returns 0, or -1 when out of memory.
+    """
+    cdef double r = _dispatch_pass(
+        PASS_HESSIAN, X, NULL, sample_weight, v_coef, v_intercept, n_classes,
+        NULL, X.n_rows, proba, NULL, out_coef,
+        out_intercept if v_intercept != NULL else NULL, n_threads)
+    return -1 if r < 0.0 else 0
+
+
+cdef inline void _dense_matrix(Matrix* M, const void* X, int float_bytes,
+                               Py_ssize_t n, Py_ssize_t d) noexcept nogil:
+    M.n_rows = n
+    M.n_cols = d
+    M.data = X
+    M.indices = NULL
+    M.indptr = NULL
+    M.float_bytes = float_bytes
+    M.index_bytes = 0
 
 
 cdef double loss_gradient_dense(
@@ -243,48 +430,14 @@ cdef double loss_gradient_dense(
         const Py_ssize_t* rows,
         double* grad_coef, double* grad_intercept,
         int n_threads) noexcept nogil:
-    """Weighted loss sum and its gradient, in one pass over X.
-
-    Returns ``sum_i s_i * loss_i`` and writes ``sum_i s_i * dloss_i/dcoef``
-    to ``grad_coef`` (K*d values) and, when ``intercept`` is not NULL, the
-    intercept gradient to ``grad_intercept`` (K values).  No penalty is
-    included.  Returns -1.0 if its workspace could not be allocated.
-    """
-    cdef Py_ssize_t d = n_features
-    cdef Py_ssize_t K = n_classes
-    cdef Py_ssize_t stride = K * (d + 2) + 1
-    cdef Py_ssize_t nb = n_blocks_for(n_samples, d, K)
-    cdef Py_ssize_t b, j, n_par
-    cdef double loss = 0.0
-    cdef double* work = <double*>malloc(nb * stride * sizeof(double))
-    if work == NULL:
-        return -1.0
-
-    n_par = nb if n_threads > nb else n_threads
-    if n_par > 1:
-        for b in prange(nb, num_threads=n_par, schedule='static'):
-            _block_loss_gradient(X, d, y, sample_weight, coef, intercept, K,
-                                 rows, b * n_samples // nb,
-                                 (b + 1) * n_samples // nb, work + b * stride)
-    else:
-        for b in range(nb):
-            _block_loss_gradient(X, d, y, sample_weight, coef, intercept, K,
-                                 rows, b * n_samples // nb,
-                                 (b + 1) * n_samples // nb, work + b * stride)
-
-    # Fixed-order reduction of the per-block partials.
-    memset(grad_coef, 0, K * d * sizeof(double))
-    if intercept != NULL:
-        memset(grad_intercept, 0, K * sizeof(double))
-    for b in range(nb):
-        for j in range(K * d):
-            grad_coef[j] += work[b * stride + j]
-        if intercept != NULL:
-            for j in range(K):
-                grad_intercept[j] += work[b * stride + K * d + j]
-        loss += work[b * stride + K * (d + 2)]
-    free(work)
-    return loss
+    """``loss_gradient`` on a dense row-major matrix given by pointer.
+    ``n_samples`` counts the rows used (the entries of ``rows`` when it is
+    not NULL)."""
+    cdef Matrix M
+    _dense_matrix(&M, X, sizeof(floating), n_samples, n_features)
+    return loss_gradient(&M, y, sample_weight, coef, intercept, n_classes,
+                         rows, n_samples, grad_coef, grad_intercept, NULL,
+                         n_threads)
 
 
 # ------------------------------------------------------------- prediction
@@ -296,17 +449,18 @@ cdef enum PredictMode:
 
 
 cdef void _predict_chunk(
-        int mode, const floating* X, Py_ssize_t start, Py_ssize_t stop,
+        int mode, const floating* data, const index_t* indices,
+        const index_t* indptr, Py_ssize_t start, Py_ssize_t stop,
         Py_ssize_t d, const double* coef, const double* intercept,
-        Py_ssize_t K, floating* out, Py_ssize_t* out_class,
+        Py_ssize_t K, double* out, Py_ssize_t* out_class,
         double* z) noexcept nogil:
     cdef Py_ssize_t i, k, best
     cdef Py_ssize_t width = 2 if K == 1 else K
     for i in range(start, stop):
-        _row_scores(X + i * d, d, coef, intercept, K, z)
+        _row_scores(data, indices, indptr, i, d, coef, intercept, K, z)
         if mode == MODE_DECISION:
             for k in range(K):
-                out[i * K + k] = <floating>z[k]
+                out[i * K + k] = z[k]
         elif mode == MODE_CLASS:
             if K == 1:
                 out_class[i] = 1 if z[0] > 0.0 else 0
@@ -320,18 +474,19 @@ cdef void _predict_chunk(
             if K == 1:
                 # sigmoid(-z) rather than 1 - sigmoid(z): keeps tiny
                 # probabilities of the first class accurate.
-                out[i * width] = <floating>sigmoid(-z[0])
-                out[i * width + 1] = <floating>sigmoid(z[0])
+                out[i * width] = sigmoid(-z[0])
+                out[i * width + 1] = sigmoid(z[0])
             else:
                 _softmax_inplace(z, K)
                 for k in range(K):
-                    out[i * width + k] = <floating>z[k]
+                    out[i * width + k] = z[k]
 
 
 cdef int _predict(
-        int mode, const floating* X, Py_ssize_t n, Py_ssize_t d,
+        int mode, const floating* data, const index_t* indices,
+        const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
         const double* coef, const double* intercept, Py_ssize_t K,
-        floating* out, Py_ssize_t* out_class, int n_threads) noexcept nogil:
+        double* out, Py_ssize_t* out_class, int n_threads) noexcept nogil:
     cdef Py_ssize_t n_chunks = (n + PREDICT_CHUNK - 1) // PREDICT_CHUNK
     cdef Py_ssize_t c
     cdef double* z
@@ -342,57 +497,204 @@ cdef int _predict(
     if n_par <= 1 and K <= 16:
         # Serial path with a stack buffer: no malloc, which matters for
         # one-row latency.
-        _predict_chunk(mode, X, 0, n, d, coef, intercept, K, out, out_class,
-                       z_small)
+        _predict_chunk(mode, data, indices, indptr, 0, n, d, coef, intercept,
+                       K, out, out_class, z_small)
         return 0
     # One scratch row of K doubles per chunk (n/1024 * K doubles in all).
     z = <double*>malloc(n_chunks * K * sizeof(double))
     if z == NULL:
         return -1
     if n_par <= 1:
-        _predict_chunk(mode, X, 0, n, d, coef, intercept, K, out, out_class, z)
+        _predict_chunk(mode, data, indices, indptr, 0, n, d, coef, intercept,
+                       K, out, out_class, z)
     else:
         for c in prange(n_chunks, num_threads=n_par, schedule='static'):
-            _predict_chunk(mode, X, c * PREDICT_CHUNK,
+            _predict_chunk(mode, data, indices, indptr, c * PREDICT_CHUNK,
                            min_ssize(n, (c + 1) * PREDICT_CHUNK), d, coef,
                            intercept, K, out, out_class, z + c * K)
     free(z)
     return 0
 
 
-cdef inline Py_ssize_t min_ssize(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
-    return a if a < b else b
+cdef int predict_rows(
+        const Matrix* X, int mode, const double* coef, const double* intercept,
+        Py_ssize_t n_classes, double* out, Py_ssize_t* out_class,
+        int n_threads) noexcept nogil:
+    """Prediction over all rows of ``X``.
+
+    mode 0: scores ``X @ coef.T + intercept`` into ``out`` (n_rows, K).
+    mode 1: probabilities into ``out``: (n_rows, 2) for a binary model
+    (n_classes == 1), (n_rows, K) otherwise.  mode 2: index of the most
+    probable class into ``out_class`` (a binary score of exactly 0 predicts
+    class 0).  Returns 0, or -1 when out of memory.
+    """
+    cdef Py_ssize_t n = X.n_rows, d = X.n_cols
+    if X.float_bytes == 8:
+        if X.indices == NULL or X.index_bytes == 4:
+            return _predict[double, int](
+                mode, <const double*>X.data, <const int*>X.indices,
+                <const int*>X.indptr, n, d, coef, intercept, n_classes, out,
+                out_class, n_threads)
+        return _predict[double, int64_t](
+            mode, <const double*>X.data, <const int64_t*>X.indices,
+            <const int64_t*>X.indptr, n, d, coef, intercept, n_classes, out,
+            out_class, n_threads)
+    if X.indices == NULL or X.index_bytes == 4:
+        return _predict[float, int](
+            mode, <const float*>X.data, <const int*>X.indices,
+            <const int*>X.indptr, n, d, coef, intercept, n_classes, out,
+            out_class, n_threads)
+    return _predict[float, int64_t](
+        mode, <const float*>X.data, <const int64_t*>X.indices,
+        <const int64_t*>X.indptr, n, d, coef, intercept, n_classes, out,
+        out_class, n_threads)
 
 
 cdef int decision_function_dense(
         const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
         const double* coef, const double* intercept, Py_ssize_t n_classes,
-        floating* out, int n_threads) noexcept nogil:
-    """Scores ``X @ coef.T + intercept`` into ``out`` (n_samples, n_classes).
-
-    Returns 0, or -1 if a scratch buffer could not be allocated."""
-    return _predict(MODE_DECISION, X, n_samples, n_features, coef, intercept,
-             n_classes, out, NULL, n_threads)
+        double* out, int n_threads) noexcept nogil:
+    """Scores ``X @ coef.T + intercept`` into ``out`` (n_samples, n_classes)."""
+    cdef Matrix M
+    _dense_matrix(&M, X, sizeof(floating), n_samples, n_features)
+    return predict_rows(&M, MODE_DECISION, coef, intercept, n_classes, out,
+                        NULL, n_threads)
 
 
 cdef int predict_proba_dense(
         const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
         const double* coef, const double* intercept, Py_ssize_t n_classes,
-        floating* out, int n_threads) noexcept nogil:
+        double* out, int n_threads) noexcept nogil:
     """Class probabilities into ``out``: (n_samples, 2) for a binary model
     (n_classes == 1), (n_samples, n_classes) otherwise."""
-    return _predict(MODE_PROBA, X, n_samples, n_features, coef, intercept,
-             n_classes, out, NULL, n_threads)
+    cdef Matrix M
+    _dense_matrix(&M, X, sizeof(floating), n_samples, n_features)
+    return predict_rows(&M, MODE_PROBA, coef, intercept, n_classes, out,
+                        NULL, n_threads)
 
 
 cdef int predict_class_dense(
         const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
         const double* coef, const double* intercept, Py_ssize_t n_classes,
         Py_ssize_t* out, int n_threads) noexcept nogil:
-    """Index of the most probable class of each row into ``out``.  A binary
-    score of exactly 0 predicts class 0."""
-    return _predict(MODE_CLASS, X, n_samples, n_features, coef, intercept,
-             n_classes, <floating*>NULL, out, n_threads)
+    """Index of the most probable class of each row into ``out``."""
+    cdef Matrix M
+    _dense_matrix(&M, X, sizeof(floating), n_samples, n_features)
+    return predict_rows(&M, MODE_CLASS, coef, intercept, n_classes, NULL,
+                        out, n_threads)
+
+
+# ------------------------------------------------------------- RowMatrix
+
+cdef int _check_csr(const index_t* indices, const index_t* indptr,
+                    Py_ssize_t n_rows, Py_ssize_t n_cols,
+                    Py_ssize_t nnz) noexcept nogil:
+    """0 if the CSR structure is valid, else a code for the first defect.
+    The kernels index with these arrays unchecked, so this runs first."""
+    cdef Py_ssize_t i, j
+    if indptr[0] != 0 or indptr[n_rows] != nnz:
+        return 1
+    for i in range(n_rows):
+        if indptr[i + 1] < indptr[i]:
+            return 2
+    for j in range(nnz):
+        if indices[j] < 0 or indices[j] >= n_cols:
+            return 3
+    return 0
+
+
+cdef class RowMatrix:
+    """Read-only view of a dense or CSR matrix for the kernels.
+
+    ``RowMatrix(X)`` wraps a C-contiguous float32/float64 2-D array;
+    ``RowMatrix.csr(data, indices, indptr, n_cols)`` wraps CSR arrays (after
+    checking that the structure is valid).  No data is copied.
+    """
+
+    def __init__(self, X):
+        cdef const double[:, ::1] X64
+        cdef const float[:, ::1] X32
+        if getattr(X, "ndim", 0) != 2 or getattr(X, "dtype", None) is None:
+            raise TypeError("RowMatrix needs a 2-D numpy array")
+        if X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError("RowMatrix needs at least one row and one column")
+        if X.dtype.name == "float64":
+            X64 = X
+            _dense_matrix(&self.M, &X64[0, 0], 8, X.shape[0], X.shape[1])
+        elif X.dtype.name == "float32":
+            X32 = X
+            _dense_matrix(&self.M, &X32[0, 0], 4, X.shape[0], X.shape[1])
+        else:
+            raise TypeError(f"RowMatrix needs float32 or float64, got {X.dtype}")
+        self.dtype = X.dtype
+        self.is_sparse = False
+        self._refs = X
+
+    @staticmethod
+    def csr(data, indices, indptr, Py_ssize_t n_cols):
+        cdef RowMatrix self = RowMatrix.__new__(RowMatrix)
+        cdef const double[::1] d64
+        cdef const float[::1] d32
+        cdef const int[::1] i32
+        cdef const int[::1] p32
+        cdef const int64_t[::1] i64
+        cdef const int64_t[::1] p64
+        cdef Py_ssize_t n_rows = indptr.shape[0] - 1
+        cdef Py_ssize_t nnz = data.shape[0]
+        cdef int bad
+        if n_rows < 1 or n_cols < 1:
+            raise ValueError("a sparse matrix needs at least one row and column")
+        if indices.shape[0] != nnz:
+            raise ValueError("CSR indices and data have different lengths")
+        self.M.n_rows = n_rows
+        self.M.n_cols = n_cols
+        if data.dtype.name == "float64":
+            d64 = data
+            self.M.data = &d64[0] if nnz > 0 else NULL
+            self.M.float_bytes = 8
+        elif data.dtype.name == "float32":
+            d32 = data
+            self.M.data = &d32[0] if nnz > 0 else NULL
+            self.M.float_bytes = 4
+        else:
+            raise TypeError(f"sparse data must be float32 or float64, got {data.dtype}")
+        if indices.dtype.name == "int32" and indptr.dtype.name == "int32":
+            i32 = indices
+            p32 = indptr
+            with nogil:
+                bad = _check_csr(&i32[0] if nnz > 0 else <int*>NULL, &p32[0],
+                                 n_rows, n_cols, nnz)
+            self.M.indices = &i32[0] if nnz > 0 else <int*>&p32[0]
+            self.M.indptr = &p32[0]
+            self.M.index_bytes = 4
+        elif indices.dtype.name == "int64" and indptr.dtype.name == "int64":
+            i64 = indices
+            p64 = indptr
+            with nogil:
+                bad = _check_csr(&i64[0] if nnz > 0 else <int64_t*>NULL, &p64[0],
+                                 n_rows, n_cols, nnz)
+            self.M.indices = &i64[0] if nnz > 0 else <int64_t*>&p64[0]
+            self.M.indptr = &p64[0]
+            self.M.index_bytes = 8
+        else:
+            raise TypeError("CSR indices and indptr must both be int32 or int64")
+        if bad:
+            raise ValueError(
+                "invalid CSR structure: "
+                + ("indptr must start at 0 and end at nnz" if bad == 1 else
+                   "indptr must be non-decreasing" if bad == 2 else
+                   f"column indices must be in [0, {n_cols})"))
+        if nnz == 0:
+            # Keep a valid (never dereferenced) data pointer for empty data.
+            self.M.data = self.M.indptr
+        self.dtype = data.dtype
+        self.is_sparse = True
+        self._refs = (data, indices, indptr)
+        return self
+
+    @property
+    def shape(self):
+        return (self.M.n_rows, self.M.n_cols)
 
 
 # ------------------------------------------------ Python-visible wrappers
@@ -462,61 +764,154 @@ def _first_nonfinite(const floating[::1] a):
     return found
 
 
-def _row_sqnorm_stats(const floating[:, ::1] X):
-    """(max, mean) over rows of the squared Euclidean row norm."""
-    cdef Py_ssize_t i, j, n = X.shape[0], d = X.shape[1]
-    cdef double mx = 0.0, total = 0.0, s
-    with nogil:
-        for i in range(n):
-            s = 0.0
+cdef void _moments(const floating* data, const index_t* indices,
+                   const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
+                   const double* sw, double* mean, double* var,
+                   double* sq_norm_stats) noexcept nogil:
+    # Two passes (mean, then centred squares): the one-pass sum-of-squares
+    # formula loses everything when |mean| >> std.
+    cdef Py_ssize_t i, j
+    cdef double s, total = 0.0, x, row_sq, mx = 0.0, sum_sq = 0.0
+    cdef const floating* row
+    memset(mean, 0, d * sizeof(double))
+    memset(var, 0, d * sizeof(double))
+    for i in range(n):
+        s = sw[i] if sw != NULL else 1.0
+        total += s
+        _row_axpy(s, data, indices, indptr, i, d, mean)
+        row_sq = 0.0
+        if indices == NULL:
+            row = data + i * d
             for j in range(d):
-                s += <double>X[i, j] * X[i, j]
-            total += s
-            if s > mx:
-                mx = s
-    return mx, (total / n if n > 0 else 0.0)
+                row_sq += <double>row[j] * row[j]
+        else:
+            for j in range(indptr[i], indptr[i + 1]):
+                row_sq += <double>data[j] * data[j]
+        sum_sq += row_sq
+        if row_sq > mx:
+            mx = row_sq
+    for j in range(d):
+        mean[j] /= total
+    for i in range(n):
+        s = sw[i] if sw != NULL else 1.0
+        if indices == NULL:
+            row = data + i * d
+            for j in range(d):
+                x = row[j] - mean[j]
+                var[j] += s * x * x
+        else:
+            for j in range(indptr[i], indptr[i + 1]):
+                x = data[j] - mean[indices[j]]
+                # the implicit zero of this entry was counted below as
+                # (0 - mean)^2; replace it by the real value
+                var[indices[j]] += s * (x * x - mean[indices[j]] * mean[indices[j]])
+    if indices != NULL:
+        for j in range(d):
+            var[j] += total * mean[j] * mean[j]
+    for j in range(d):
+        var[j] /= total
+        if var[j] < 0.0:
+            var[j] = 0.0
+    sq_norm_stats[0] = mx
+    sq_norm_stats[1] = sum_sq / n
 
 
-def _loss_gradient(const floating[:, ::1] X, const int[::1] y,
+def _column_moments(RowMatrix X, const double[::1] sample_weight,
+                    double[::1] mean, double[::1] var):
+    """Weighted column means and variances into ``mean``/``var``; returns
+    (max, mean) over rows of the squared row norm."""
+    cdef const double* sw = NULL
+    cdef double stats[2]
+    cdef Matrix* M = &X.M
+    if sample_weight is not None:
+        sw = &sample_weight[0]
+    with nogil:
+        if M.float_bytes == 8:
+            if M.indices == NULL or M.index_bytes == 4:
+                _moments[double, int](<const double*>M.data, <const int*>M.indices,
+                                      <const int*>M.indptr, M.n_rows, M.n_cols,
+                                      sw, &mean[0], &var[0], stats)
+            else:
+                _moments[double, int64_t](
+                    <const double*>M.data, <const int64_t*>M.indices,
+                    <const int64_t*>M.indptr, M.n_rows, M.n_cols, sw,
+                    &mean[0], &var[0], stats)
+        else:
+            if M.indices == NULL or M.index_bytes == 4:
+                _moments[float, int](<const float*>M.data, <const int*>M.indices,
+                                     <const int*>M.indptr, M.n_rows, M.n_cols,
+                                     sw, &mean[0], &var[0], stats)
+            else:
+                _moments[float, int64_t](
+                    <const float*>M.data, <const int64_t*>M.indices,
+                    <const int64_t*>M.indptr, M.n_rows, M.n_cols, sw,
+                    &mean[0], &var[0], stats)
+    return stats[0], stats[1]
+
+
+def _loss_gradient(RowMatrix X, const int[::1] y,
                    const double[::1] sample_weight,
                    const double[:, ::1] coef, const double[::1] intercept,
                    double[:, ::1] grad_coef, double[::1] grad_intercept,
-                   int n_threads=1):
+                   int n_threads=1, double[::1] proba=None):
     """Weighted loss sum; gradients written into grad_coef/grad_intercept.
 
-    ``sample_weight``, ``intercept`` and ``grad_intercept`` may be None.
-    Shapes are checked by the caller (clogreg's Python layer).
+    ``sample_weight``, ``intercept``, ``grad_intercept`` and ``proba`` may
+    be None.  Shapes are checked by the caller (clogreg's Python layer).
     """
     cdef const double* sw = NULL
     cdef const double* b = NULL
     cdef double* gb = NULL
+    cdef double* pr = NULL
     cdef double loss
     if sample_weight is not None:
         sw = &sample_weight[0]
     if intercept is not None:
         b = &intercept[0]
         gb = &grad_intercept[0]
+    if proba is not None:
+        pr = &proba[0]
     with nogil:
-        loss = loss_gradient_dense(&X[0, 0], X.shape[0], X.shape[1], &y[0],
-                                   sw, &coef[0, 0], b, coef.shape[0], NULL,
-                                   &grad_coef[0, 0], gb, n_threads)
+        loss = loss_gradient(&X.M, &y[0], sw, &coef[0, 0], b, coef.shape[0],
+                             NULL, X.M.n_rows, &grad_coef[0, 0], gb, pr,
+                             n_threads)
     if loss < 0:
         raise MemoryError("clogreg: could not allocate the gradient workspace")
     return loss
 
 
-def _predict_into(int mode, const floating[:, ::1] X,
-                  const double[:, ::1] coef, const double[::1] intercept,
-                  floating[:, ::1] out, Py_ssize_t[::1] out_class,
-                  int n_threads=1):
+def _hessian_product(RowMatrix X, const double[::1] sample_weight,
+                     const double[::1] proba, const double[:, ::1] v_coef,
+                     const double[::1] v_intercept, double[:, ::1] out_coef,
+                     double[::1] out_intercept, int n_threads=1):
+    """Hessian-vector product of the weighted loss sum (see
+    ``hessian_product``); ``v_intercept``/``out_intercept`` may be None."""
+    cdef const double* sw = NULL
+    cdef const double* vb = NULL
+    cdef double* ob = NULL
+    cdef int status
+    if sample_weight is not None:
+        sw = &sample_weight[0]
+    if v_intercept is not None:
+        vb = &v_intercept[0]
+        ob = &out_intercept[0]
+    with nogil:
+        status = hessian_product(&X.M, sw, &proba[0], v_coef.shape[0],
+                                 &v_coef[0, 0], vb, &out_coef[0, 0], ob,
+                                 n_threads)
+    if status != 0:
+        raise MemoryError("clogreg: could not allocate the Hessian workspace")
+
+
+def _predict_into(int mode, RowMatrix X, const double[:, ::1] coef,
+                  const double[::1] intercept, double[:, ::1] out,
+                  Py_ssize_t[::1] out_class, int n_threads=1):
     """mode 0: decision, 1: probabilities (into ``out``); 2: class indices
     (into ``out_class``).  The unused output is None."""
     cdef const double* b = NULL
-    cdef floating* o = NULL
+    cdef double* o = NULL
     cdef Py_ssize_t* oc = NULL
     cdef int status
-    if X.shape[0] == 0:
-        return
     if intercept is not None:
         b = &intercept[0]
     if out is not None:
@@ -524,7 +919,7 @@ def _predict_into(int mode, const floating[:, ::1] X,
     if out_class is not None:
         oc = &out_class[0]
     with nogil:
-        status = _predict(mode, &X[0, 0], X.shape[0], X.shape[1],
-                          &coef[0, 0], b, coef.shape[0], o, oc, n_threads)
+        status = predict_rows(&X.M, mode, &coef[0, 0], b, coef.shape[0], o,
+                              oc, n_threads)
     if status != 0:
         raise MemoryError("clogreg: could not allocate prediction scratch")

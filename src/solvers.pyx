@@ -1,6 +1,7 @@
 # cython: language_level=3, cdivision=True, initializedcheck=False
 # boundscheck and wraparound are set by setup.py (see kernels.pyx).
-"""Solvers of clogreg: L-BFGS, full-batch gradient descent and mini-batch SGD.
+"""Solvers of clogreg: L-BFGS / OWL-QN, trust-region Newton-CG, gradient
+descent and mini-batch SGD.
 
 Design
 ------
@@ -10,26 +11,30 @@ Design
   progress.
 * All solvers minimise the mean objective of ``clogreg/solvers.pxd``, so
   ``tol`` means what it means in scikit-learn: a bound on the largest
-  absolute entry of the gradient of the mean objective.
-* The parameter vector is ``theta = [coef (K*d, row-major) | intercept (K)]``
-  in float64, whatever the dtype of X.
+  absolute entry of the gradient of the mean objective (for an L1 penalty,
+  of its minimum-norm subgradient).
+* An ``Objective`` holds the data and the problem; the solvers only see
+  ``theta = [coef (K*d, row-major) | intercept (K)]`` in float64.
+* L1 penalties produce exact zeros by construction: OWL-QN projects every
+  step onto an orthant (Andrew & Gao, ICML 2007), and the gradient methods
+  take proximal (soft-thresholding) steps.  Nothing is thresholded after
+  the fact.
 * What these solvers must never do: return non-finite coefficients.  A
   non-finite objective stops the solver with status NONFINITE and the
   Python layer raises.
 
 Status codes returned to Python: 0 converged, 1 max_iter reached, 2 the line
 search could not make progress, 3 non-finite objective, 4 stopped by the
-callback, 5 out of memory.
+callback.
 """
 
-from cython cimport floating
 from libc.math cimport sqrt, fabs, INFINITY
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from libc.float cimport DBL_EPSILON
 from cpython.exc cimport PyErr_CheckSignals
 
-from clogreg.kernels cimport loss_gradient_dense
+from clogreg.kernels cimport Matrix, RowMatrix, loss_gradient, hessian_product
 
 cdef enum Status:
     CONVERGED = 0
@@ -37,39 +42,11 @@ cdef enum Status:
     LINESEARCH_FAILED = 2
     NONFINITE = 3
     CALLBACK_STOP = 4
-    NO_MEMORY = 5
 
 # scikit-learn passes ftol = 64 * eps to L-BFGS-B; the relative-decrease
-# test below uses the same bound.
+# tests below use the same bound.
 cdef double FTOL = 64.0 * DBL_EPSILON
 cdef int PRINT_EVERY = 10
-
-
-cdef double objective(const floating* X, const Problem* P,
-                      const double* theta, double* grad,
-                      const Py_ssize_t* rows, Py_ssize_t n_rows,
-                      double weight_sum) noexcept nogil:
-    """Mean objective over the given rows and its gradient into ``grad``.
-
-    Returns -1.0 if the kernel's workspace could not be allocated (the
-    objective itself is never negative).
-    """
-    cdef Py_ssize_t Kd = P.n_classes * P.n_features
-    cdef Py_ssize_t j
-    cdef double penalty = 0.0
-    cdef double inv_w = 1.0 / weight_sum
-    cdef double loss = loss_gradient_dense(
-        X, n_rows, P.n_features, P.y, P.sample_weight,
-        theta, theta + Kd if P.fit_intercept else NULL, P.n_classes,
-        rows, grad, grad + Kd if P.fit_intercept else NULL, P.n_threads)
-    if loss < 0.0:
-        return -1.0
-    for j in range(Kd):
-        penalty += theta[j] * theta[j]
-        grad[j] = grad[j] * inv_w + P.alpha * theta[j]
-    for j in range(Kd, P.n_params):
-        grad[j] = grad[j] * inv_w
-    return loss * inv_w + 0.5 * P.alpha * penalty
 
 
 # ------------------------------------------------------- small vector ops
@@ -103,39 +80,238 @@ cdef inline bint _all_finite(const double* a, Py_ssize_t n) noexcept nogil:
     return acc == 0.0
 
 
-# ------------------------------------------------------- shared plumbing
+cdef inline double _sign(double x) noexcept nogil:
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
-cdef int _make_problem(Problem* P, Py_ssize_t n, Py_ssize_t d, Py_ssize_t K,
-                       const int[::1] y, const double[::1] sample_weight,
-                       double alpha, bint fit_intercept, Py_ssize_t n_params,
-                       int n_threads) except -1:
-    cdef Py_ssize_t i
-    P.n_samples = n
-    P.n_features = d
-    P.n_classes = K
-    P.fit_intercept = fit_intercept
-    P.n_params = K * d + (K if fit_intercept else 0)
-    if n_params != P.n_params:
-        raise ValueError(f"theta has {n_params} entries, expected "
-                         f"{P.n_params}")
-    if y.shape[0] != n:
-        raise ValueError("y and X have different numbers of rows")
-    P.y = &y[0]
-    P.alpha = alpha
-    P.n_threads = n_threads if n_threads > 0 else 1
-    if sample_weight is None:
-        P.sample_weight = NULL
-        P.weight_sum = <double>n
-    else:
-        if sample_weight.shape[0] != n:
-            raise ValueError("sample_weight and X have different lengths")
-        P.sample_weight = &sample_weight[0]
-        P.weight_sum = 0.0
-        for i in range(n):
-            P.weight_sum += sample_weight[i]
-    if not P.weight_sum > 0.0:
-        raise ValueError("the sample weights sum to zero")
+
+# ------------------------------------------------------------ the problem
+
+cdef class Objective:
+    """The data, labels, weights and penalty of one fit.
+
+    Parameters
+    ----------
+    X : clogreg.kernels.RowMatrix
+    y : int32 array of class indices
+    sample_weight : float64 array or None
+    n_classes : 1 (binary) or K
+    fit_intercept : bool
+    alpha, l1 : L2 and L1 strengths on the mean objective
+    mean, scale : float64 arrays (standardisation) or None
+    n_threads : int
+    """
+
+    def __init__(self, RowMatrix X, const int[::1] y, sample_weight,
+                 Py_ssize_t n_classes, bint fit_intercept, double alpha,
+                 double l1, mean, scale, int n_threads):
+        cdef const double[::1] sw
+        cdef const double[::1] mu
+        cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, i
+        if y.shape[0] != n:
+            raise ValueError("y and X have different numbers of rows")
+        self.X = X
+        self.P.X = &X.M
+        self.P.n_samples = n
+        self.P.n_features = d
+        self.P.n_classes = n_classes
+        self.P.fit_intercept = fit_intercept
+        self.P.n_params = n_classes * d + (n_classes if fit_intercept else 0)
+        self.P.y = &y[0]
+        self.P.alpha = alpha
+        self.P.l1 = l1
+        self.P.n_threads = n_threads if n_threads > 0 else 1
+        self.P.proba = NULL
+        refs = [y]
+        if sample_weight is None:
+            self.P.sample_weight = NULL
+            self.P.weight_sum = <double>n
+        else:
+            sw = sample_weight
+            if sw.shape[0] != n:
+                raise ValueError("sample_weight and X have different lengths")
+            self.P.sample_weight = &sw[0]
+            self.P.weight_sum = 0.0
+            for i in range(n):
+                self.P.weight_sum += sw[i]
+            refs.append(sample_weight)
+        if not self.P.weight_sum > 0.0:
+            raise ValueError("the sample weights sum to zero")
+        self.P.mean = NULL
+        self.P.inv_scale = NULL
+        if scale is not None:
+            mu = mean
+            if mu.shape[0] != d or len(scale) != d:
+                raise ValueError("mean and scale need one entry per column")
+            self._inv_scale = <double*>malloc(d * sizeof(double))
+            if self._inv_scale == NULL:
+                raise MemoryError("clogreg: could not allocate the scales")
+            for i in range(d):
+                self._inv_scale[i] = 1.0 / scale[i]
+            refs.append(mean)
+            self.P.inv_scale = self._inv_scale
+            # Without an intercept, centring would add one: scale only.
+            self.P.mean = &mu[0] if fit_intercept else NULL
+        self._scratch = <double*>malloc(2 * self.P.n_params * sizeof(double))
+        if self._scratch == NULL:
+            raise MemoryError("clogreg: could not allocate the workspace")
+        self.P.theta_eff = self._scratch
+        self.P.v_eff = self._scratch + self.P.n_params
+        self._refs = refs
+
+    def __dealloc__(self):
+        free(self._inv_scale)
+        free(self._scratch)
+        free(self._proba)
+
+    def enable_hessian(self):
+        """Allocate the per-row probabilities that Hessian products need."""
+        if self._proba == NULL:
+            self._proba = <double*>malloc(
+                self.P.n_samples * self.P.n_classes * sizeof(double))
+            if self._proba == NULL:
+                raise MemoryError("clogreg: could not allocate the Hessian "
+                                  "workspace")
+            self.P.proba = self._proba
+
+    @property
+    def n_params(self):
+        return self.P.n_params
+
+    def value_and_gradient(self, const double[::1] theta, double[::1] grad):
+        """Mean objective (without the L1 term) and its gradient; for tests."""
+        cdef double f
+        if theta.shape[0] != self.P.n_params or grad.shape[0] != self.P.n_params:
+            raise ValueError("theta and grad need n_params entries")
+        with nogil:
+            f = smooth_objective(&self.P, &theta[0], &grad[0], NULL,
+                                 self.P.n_samples, self.P.weight_sum, False)
+        if f < 0.0:
+            raise MemoryError("clogreg: could not allocate the workspace")
+        return f
+
+
+cdef inline void _effective(const Problem* P, const double* theta,
+                            double* eff) noexcept nogil:
+    """Parameters in original units: W / scale and b - mean . (W / scale)."""
+    cdef Py_ssize_t K = P.n_classes, d = P.n_features, k, j
+    cdef double shift
+    for k in range(K):
+        shift = 0.0
+        for j in range(d):
+            eff[k * d + j] = theta[k * d + j] * P.inv_scale[j]
+            if P.mean != NULL:
+                shift += P.mean[j] * eff[k * d + j]
+        if P.fit_intercept:
+            eff[K * d + k] = theta[K * d + k] - shift
+
+
+cdef inline void _pull_back(const Problem* P, double* g) noexcept nogil:
+    """Chain rule for ``_effective``: gradient in original units -> in
+    standardised units, in place (g_W = (g_W' - mean g_b) / scale)."""
+    cdef Py_ssize_t K = P.n_classes, d = P.n_features, k, j
+    for k in range(K):
+        for j in range(d):
+            if P.mean != NULL:
+                g[k * d + j] -= P.mean[j] * g[K * d + k]
+            g[k * d + j] *= P.inv_scale[j]
+
+
+cdef double smooth_objective(Problem* P, const double* theta, double* grad,
+                             const Py_ssize_t* rows, Py_ssize_t n_rows,
+                             double weight_sum, bint keep_proba) noexcept nogil:
+    """Mean loss over the given rows plus the L2 term, and its gradient.
+
+    Returns -1.0 if the kernel's workspace could not be allocated (the
+    objective itself is never negative).
+    """
+    cdef Py_ssize_t Kd = P.n_classes * P.n_features
+    cdef Py_ssize_t j
+    cdef double penalty = 0.0
+    cdef double inv_w = 1.0 / weight_sum
+    cdef const double* eff = theta
+    if P.inv_scale != NULL:
+        _effective(P, theta, P.theta_eff)
+        eff = P.theta_eff
+    cdef double loss = loss_gradient(
+        P.X, P.y, P.sample_weight, eff, eff + Kd if P.fit_intercept else NULL,
+        P.n_classes, rows, n_rows, grad, grad + Kd if P.fit_intercept else NULL,
+        P.proba if keep_proba else NULL, P.n_threads)
+    if loss < 0.0:
+        return -1.0
+    if P.inv_scale != NULL:
+        _pull_back(P, grad)
+    for j in range(Kd):
+        penalty += theta[j] * theta[j]
+        grad[j] = grad[j] * inv_w + P.alpha * theta[j]
+    for j in range(Kd, P.n_params):
+        grad[j] = grad[j] * inv_w
+    return loss * inv_w + 0.5 * P.alpha * penalty
+
+
+cdef int _hessp(Problem* P, const double* v, double* out) noexcept nogil:
+    """Hessian of the smooth mean objective at the point whose
+    probabilities are in P.proba, times v."""
+    cdef Py_ssize_t Kd = P.n_classes * P.n_features
+    cdef Py_ssize_t j
+    cdef double inv_w = 1.0 / P.weight_sum
+    cdef const double* ve = v
+    if P.inv_scale != NULL:
+        _effective(P, v, P.v_eff)
+        ve = P.v_eff
+    if hessian_product(P.X, P.sample_weight, P.proba, P.n_classes, ve,
+                       ve + Kd if P.fit_intercept else NULL, out,
+                       out + Kd if P.fit_intercept else NULL,
+                       P.n_threads) != 0:
+        return -1
+    if P.inv_scale != NULL:
+        _pull_back(P, out)
+    for j in range(Kd):
+        out[j] = out[j] * inv_w + P.alpha * v[j]
+    for j in range(Kd, P.n_params):
+        out[j] = out[j] * inv_w
     return 0
+
+
+cdef double _l1_norm(const Problem* P, const double* theta) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double s = 0.0
+    for j in range(P.n_classes * P.n_features):
+        s += fabs(theta[j])
+    return s
+
+
+cdef void _pseudo_gradient(const Problem* P, const double* x, const double* g,
+                           double* pg) noexcept nogil:
+    """Minimum-norm subgradient of F = f + l1 ||W||_1 (Andrew & Gao, 2007)."""
+    cdef Py_ssize_t j, Kd = P.n_classes * P.n_features
+    cdef double lam = P.l1
+    for j in range(P.n_params):
+        if j >= Kd or lam == 0.0:
+            pg[j] = g[j]
+        elif x[j] > 0.0:
+            pg[j] = g[j] + lam
+        elif x[j] < 0.0:
+            pg[j] = g[j] - lam
+        elif g[j] + lam < 0.0:
+            pg[j] = g[j] + lam
+        elif g[j] - lam > 0.0:
+            pg[j] = g[j] - lam
+        else:
+            pg[j] = 0.0
+
+
+cdef void _soft_threshold(const Problem* P, double* x, double t) noexcept nogil:
+    """Proximal step of t * l1 * ||W||_1: shrink each coefficient by t * l1
+    towards 0, stopping at exactly 0."""
+    cdef Py_ssize_t j
+    cdef double lam = t * P.l1
+    for j in range(P.n_classes * P.n_features):
+        if x[j] > lam:
+            x[j] -= lam
+        elif x[j] < -lam:
+            x[j] += lam
+        else:
+            x[j] = 0.0
 
 
 cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
@@ -155,17 +331,22 @@ cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
     return status
 
 
+cdef inline double _full(Problem* P, const double* x, double* g,
+                         bint keep_proba) noexcept nogil:
+    return smooth_objective(P, x, g, NULL, P.n_samples, P.weight_sum,
+                            keep_proba)
+
+
 # ------------------------------------------------------------------ L-BFGS
 
-cdef double _eval_at(const floating* X, const Problem* P, const double* x,
-                     const double* d, double a, double* x_out, double* g_out,
-                     double* dphi) noexcept nogil:
+cdef double _eval_at(Problem* P, const double* x, const double* d, double a,
+                     double* x_out, double* g_out, double* dphi) noexcept nogil:
     """f(x + a d) and its directional derivative along d."""
     cdef Py_ssize_t i
     cdef double f
     for i in range(P.n_params):
         x_out[i] = x[i] + a * d[i]
-    f = objective(X, P, x_out, g_out, NULL, P.n_samples, P.weight_sum)
+    f = _full(P, x_out, g_out, False)
     dphi[0] = _vdot(g_out, d, P.n_params)
     return f
 
@@ -191,10 +372,10 @@ cdef double _cubic_min(double a, double fa, double da, double b, double fb,
     return t
 
 
-cdef int _wolfe_search(const floating* X, const Problem* P, const double* x,
-                       double f0, const double* d, double dphi0,
-                       double a_init, double* x_new, double* g_new,
-                       double* f_out, int max_eval, int* n_eval) noexcept nogil:
+cdef int _wolfe_search(Problem* P, const double* x, double f0, const double* d,
+                       double dphi0, double a_init, double* x_new,
+                       double* g_new, double* f_out, int max_eval,
+                       int* n_eval) noexcept nogil:
     """Line search for the strong Wolfe conditions (Nocedal & Wright,
     Algorithms 3.5 and 3.6), c1 = 1e-4, c2 = 0.9.
 
@@ -202,18 +383,19 @@ cdef int _wolfe_search(const floating* X, const Problem* P, const double* x,
     the optimum f changes by less than its rounding error, and the
     gradient-based curvature test must then be the one that decides
     (Hager & Zhang's "approximate Wolfe" idea).  Returns 0 on success with
-    x_new, g_new and f_out at the accepted point, -1 on failure.
+    x_new, g_new and f_out at the accepted point, -1 on failure, -2 when
+    out of memory.
     """
     cdef double c1 = 1e-4, c2 = 0.9
     cdef double slack = 8.0 * DBL_EPSILON * fabs(f0)
     cdef double a_prev = 0.0, f_prev = f0, d_prev = dphi0
     cdef double a = a_init, fa, da
-    cdef double lo, f_lo, d_lo, hi, f_hi, d_hi
+    cdef double lo = 0.0, f_lo = f0, d_lo = dphi0, hi = 0.0, f_hi = f0, d_hi = dphi0
     cdef int i, used = 0
     cdef bint zoom = False
     for i in range(max_eval):
         used += 1
-        fa = _eval_at(X, P, x, d, a, x_new, g_new, &da)
+        fa = _eval_at(P, x, d, a, x_new, g_new, &da)
         n_eval[0] += 1
         if fa < 0.0:
             return -2
@@ -242,7 +424,7 @@ cdef int _wolfe_search(const floating* X, const Problem* P, const double* x,
             a = lo + 0.1 * (hi - lo)   # hi overflowed: stay near lo
         if fabs(hi - lo) <= DBL_EPSILON * fabs(lo) or a == lo or a == hi:
             break
-        fa = _eval_at(X, P, x, d, a, x_new, g_new, &da)
+        fa = _eval_at(P, x, d, a, x_new, g_new, &da)
         n_eval[0] += 1
         used += 1
         if fa < 0.0:
@@ -260,7 +442,7 @@ cdef int _wolfe_search(const floating* X, const Problem* P, const double* x,
     # No point satisfied both conditions.  lo always satisfies sufficient
     # decrease; take it if it is a real step.
     if lo > 0.0:
-        f_out[0] = _eval_at(X, P, x, d, lo, x_new, g_new, &da)
+        f_out[0] = _eval_at(P, x, d, lo, x_new, g_new, &da)
         n_eval[0] += 1
         if f_out[0] < 0.0:
             return -2
@@ -269,24 +451,59 @@ cdef int _wolfe_search(const floating* X, const Problem* P, const double* x,
     return -1
 
 
-def lbfgs(const floating[:, ::1] X, const int[::1] y,
-          const double[::1] sample_weight, double[::1] theta,
-          Py_ssize_t n_classes, bint fit_intercept, double alpha, double tol,
-          int max_iter, int memory, int n_threads, object callback,
-          int verbose, double[::1] loss_curve):
-    """Limited-memory BFGS (Nocedal & Wright, Algorithm 7.4 and 7.5).
+cdef int _orthant_search(Problem* P, const double* x, double F0,
+                         const double* pg, const double* d, double a_init,
+                         double* x_new, double* g_new, double* F_out,
+                         int max_eval, int* n_eval) noexcept nogil:
+    """OWL-QN's projected backtracking line search (Andrew & Gao, 2007).
+
+    Each trial point is projected onto the orthant of x (or of -pg where x
+    is 0): a coefficient whose sign would change is set to exactly 0.
+    Accepts when F decreases by 1e-4 * pg . (x_new - x), with the same
+    few-ulp slack as the Wolfe search.
+    """
+    cdef Py_ssize_t j, Kd = P.n_classes * P.n_features
+    cdef double a = a_init, f, F, orth, decrease
+    cdef double slack = 8.0 * DBL_EPSILON * fabs(F0)
+    cdef int i
+    for i in range(max_eval):
+        decrease = 0.0
+        for j in range(P.n_params):
+            x_new[j] = x[j] + a * d[j]
+            if j < Kd:
+                orth = _sign(x[j]) if x[j] != 0.0 else -_sign(pg[j])
+                if _sign(x_new[j]) != orth:
+                    x_new[j] = 0.0
+            decrease += pg[j] * (x_new[j] - x[j])
+        f = _full(P, x_new, g_new, False)
+        n_eval[0] += 1
+        if f < 0.0:
+            return -2
+        F = f + P.l1 * _l1_norm(P, x_new)
+        if _finite(F) and F <= F0 + 1e-4 * decrease + slack:
+            F_out[0] = F
+            return 0
+        a *= 0.5
+    return -1
+
+
+def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
+          int memory, object callback, int verbose, double[::1] loss_curve):
+    """Limited-memory BFGS (Nocedal & Wright, Algorithms 7.4 and 7.5); with
+    an L1 term, its orthant-wise variant OWL-QN.
 
     ``theta`` holds the start on entry and the solution on return.  Writes
     the objective after each iteration into ``loss_curve`` (length
     >= max_iter).  Returns (n_iter, status, n_evaluations).
     """
-    cdef Problem P
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    _make_problem(&P, n, d, n_classes, y, sample_weight, alpha,
-                  fit_intercept, theta.shape[0], n_threads)
+    cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
+    if theta.shape[0] != p:
+        raise ValueError(f"theta has {theta.shape[0]} entries, expected {p}")
     cdef int m = memory if memory > 0 else 1
-    cdef double* buf = <double*>malloc((2 * m * p + 4 * p + 2 * m) * sizeof(double))
+    cdef bint owl = P.l1 > 0.0
+    cdef Py_ssize_t Kd = P.n_classes * P.n_features
+    cdef double* buf = <double*>malloc((2 * m * p + 5 * p + 2 * m) * sizeof(double))
     if buf == NULL:
         raise MemoryError("clogreg: could not allocate L-BFGS memory")
     cdef double* S = buf                   # m rows of s = x_{k+1} - x_k
@@ -295,71 +512,76 @@ def lbfgs(const floating[:, ::1] X, const int[::1] y,
     cdef double* g_new = g + p
     cdef double* x_new = g_new + p
     cdef double* dirn = x_new + p
-    cdef double* rho = dirn + p
+    cdef double* pg = dirn + p
+    cdef double* rho = pg + p
     cdef double* coeffs = rho + m
     cdef double* x = &theta[0]
-    cdef const floating* Xp = &X[0, 0]
     cdef double f, f_new = 0.0, gmax, dphi0, a_init, sy, yy, gamma, beta
     cdef int it = 0, status = MAX_ITER, n_eval = 0, n_mem = 0, head = 0
-    cdef int j, idx, ls
+    cdef int j, idx, ls = 0, attempt
     cdef Py_ssize_t i
     try:
         with nogil:
-            f = objective(Xp, &P, x, g, NULL, n, P.weight_sum)
+            f = _full(P, x, g, False)
             n_eval = 1
         if f < 0.0:
             raise MemoryError("clogreg: could not allocate the workspace")
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_eval
-        gmax = _max_abs(g, p)
+        f += P.l1 * _l1_norm(P, x)
+        _pseudo_gradient(P, x, g, pg)
+        gmax = _max_abs(pg, p)
         if gmax <= tol:
             return 0, CONVERGED, n_eval
         while it < max_iter:
             with nogil:
-                # Two-loop recursion: dirn = -H g.
-                for i in range(p):
-                    dirn[i] = -g[i]
-                for j in range(n_mem):
-                    idx = (head - 1 - j + m) % m
-                    coeffs[idx] = rho[idx] * _vdot(S + idx * p, dirn, p)
+                for attempt in range(2):
+                    # Two-loop recursion: dirn = -H pg.
                     for i in range(p):
-                        dirn[i] -= coeffs[idx] * Yv[idx * p + i]
-                if n_mem > 0:
-                    idx = (head - 1 + m) % m
-                    gamma = 1.0 / (rho[idx] * _vdot(Yv + idx * p, Yv + idx * p, p))
-                    for i in range(p):
-                        dirn[i] *= gamma
-                for j in range(n_mem - 1, -1, -1):
-                    idx = (head - 1 - j + m) % m
-                    beta = rho[idx] * _vdot(Yv + idx * p, dirn, p)
-                    for i in range(p):
-                        dirn[i] += (coeffs[idx] - beta) * S[idx * p + i]
-                dphi0 = _vdot(g, dirn, p)
-                if not dphi0 < 0.0:
-                    # Not a descent direction (rounding): restart from -g.
-                    n_mem = 0
-                    for i in range(p):
-                        dirn[i] = -g[i]
-                    dphi0 = -_vdot(g, g, p)
-                if n_mem == 0:
-                    a_init = 1.0 / sqrt(-dphi0)
-                    if a_init > 1.0:
+                        dirn[i] = -pg[i]
+                    for j in range(n_mem):
+                        idx = (head - 1 - j + m) % m
+                        coeffs[idx] = rho[idx] * _vdot(S + idx * p, dirn, p)
+                        for i in range(p):
+                            dirn[i] -= coeffs[idx] * Yv[idx * p + i]
+                    if n_mem > 0:
+                        idx = (head - 1 + m) % m
+                        gamma = 1.0 / (rho[idx] * _vdot(Yv + idx * p, Yv + idx * p, p))
+                        for i in range(p):
+                            dirn[i] *= gamma
+                    for j in range(n_mem - 1, -1, -1):
+                        idx = (head - 1 - j + m) % m
+                        beta = rho[idx] * _vdot(Yv + idx * p, dirn, p)
+                        for i in range(p):
+                            dirn[i] += (coeffs[idx] - beta) * S[idx * p + i]
+                    if owl:
+                        # Keep only the components that agree in sign with
+                        # the steepest descent direction -pg.
+                        for i in range(Kd):
+                            if dirn[i] * pg[i] >= 0.0:
+                                dirn[i] = 0.0
+                    dphi0 = _vdot(pg, dirn, p)
+                    if not dphi0 < 0.0:
+                        # Not a descent direction (rounding): restart from -pg.
+                        n_mem = 0
+                        for i in range(p):
+                            dirn[i] = -pg[i]
+                        dphi0 = -_vdot(pg, pg, p)
+                    if n_mem == 0:
+                        a_init = 1.0 / sqrt(-dphi0)
+                        if a_init > 1.0:
+                            a_init = 1.0
+                    else:
                         a_init = 1.0
-                else:
-                    a_init = 1.0
-                ls = _wolfe_search(Xp, &P, x, f, dirn, dphi0, a_init, x_new,
-                                   g_new, &f_new, 20, &n_eval)
-                if ls == -1 and n_mem > 0:
-                    # Retry along steepest descent with a fresh memory.
-                    n_mem = 0
-                    for i in range(p):
-                        dirn[i] = -g[i]
-                    dphi0 = -_vdot(g, g, p)
-                    a_init = 1.0 / sqrt(-dphi0)
-                    if a_init > 1.0:
-                        a_init = 1.0
-                    ls = _wolfe_search(Xp, &P, x, f, dirn, dphi0, a_init,
-                                       x_new, g_new, &f_new, 20, &n_eval)
+                    if owl:
+                        ls = _orthant_search(P, x, f, pg, dirn, a_init, x_new,
+                                             g_new, &f_new, 40, &n_eval)
+                    else:
+                        ls = _wolfe_search(P, x, f, dirn, dphi0, a_init, x_new,
+                                           g_new, &f_new, 20, &n_eval)
+                    if ls != -1 or n_mem == 0:
+                        break
+                    n_mem = 0     # retry along steepest descent, fresh memory
             if ls == -2:
                 raise MemoryError("clogreg: could not allocate the workspace")
             if ls != 0:
@@ -367,7 +589,8 @@ def lbfgs(const floating[:, ::1] X, const int[::1] y,
                 break
             it += 1
             with nogil:
-                # Update the memory with s = x_new - x, y = g_new - g.
+                # Update the memory with s = x_new - x, y = g_new - g (the
+                # smooth part's gradients, also under OWL-QN).
                 sy = 0.0
                 yy = 0.0
                 for i in range(p):
@@ -382,7 +605,8 @@ def lbfgs(const floating[:, ::1] X, const int[::1] y,
                         n_mem += 1
                 memcpy(x, x_new, p * sizeof(double))
                 memcpy(g, g_new, p * sizeof(double))
-            gmax = _max_abs(g, p)
+                _pseudo_gradient(P, x, g, pg)
+            gmax = _max_abs(pg, p)
             loss_curve[it - 1] = f_new
             if not (_finite(f_new) and _all_finite(x, p)):
                 status = NONFINITE
@@ -401,57 +625,203 @@ def lbfgs(const floating[:, ::1] X, const int[::1] y,
         free(buf)
 
 
+# ---------------------------------------------------- trust-region Newton
+
+def newton(Objective obj, double[::1] theta, double tol, int max_iter,
+           object callback, int verbose, double[::1] loss_curve):
+    """Trust-region Newton-CG for smooth (L2 or unpenalised) problems.
+
+    The method of LIBLINEAR (Lin, Weng & Keerthi, "Trust region Newton
+    method for large-scale logistic regression", JMLR 2008): each outer
+    iteration approximately solves the Newton system by conjugate gradients
+    (Steihaug's truncation at the trust-region boundary), every
+    Hessian-vector product being one fused pass over X.  Trust-region
+    constants are the paper's: eta = (1e-4, 0.25, 0.75), sigma = (0.25,
+    0.5, 4).  Returns (n_iter, status, n_passes).
+    """
+    cdef Problem* P = &obj.P
+    cdef Py_ssize_t p = P.n_params
+    if theta.shape[0] != p:
+        raise ValueError(f"theta has {theta.shape[0]} entries, expected {p}")
+    if P.l1 > 0.0:
+        raise ValueError("newton handles L2 and unpenalised problems only")
+    obj.enable_hessian()
+    cdef double* buf = <double*>malloc(7 * p * sizeof(double))
+    if buf == NULL:
+        raise MemoryError("clogreg: could not allocate Newton memory")
+    cdef double* g = buf
+    cdef double* s = g + p
+    cdef double* r = s + p
+    cdef double* dv = r + p
+    cdef double* Hd = dv + p
+    cdef double* x_new = Hd + p
+    cdef double* g_new = x_new + p
+    cdef double* x = &theta[0]
+    cdef double eta0 = 1e-4, eta1 = 0.25, eta2 = 0.75
+    cdef double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0
+    cdef double f, f_new = 0.0, delta, gnorm, gmax, rTr, rnew, dHd, alpha
+    cdef double sd, dd, ss, tau, gs, prered, actred, snorm, alpha_tr
+    cdef int it = 0, status = MAX_ITER, n_pass = 0, cg, max_cg, hs = 0
+    cdef Py_ssize_t i
+    max_cg = <int>(p if p < 500 else 500)
+    try:
+        with nogil:
+            f = _full(P, x, g, True)
+            n_pass = 1
+        if f < 0.0:
+            raise MemoryError("clogreg: could not allocate the workspace")
+        if not (_finite(f) and _all_finite(g, p)):
+            return 0, NONFINITE, n_pass
+        gmax = _max_abs(g, p)
+        if gmax <= tol:
+            return 0, CONVERGED, n_pass
+        delta = sqrt(_vdot(g, g, p))
+        while it < max_iter:
+            with nogil:
+                # Steihaug-CG on H s = -g within ||s|| <= delta.
+                gnorm = sqrt(_vdot(g, g, p))
+                memset(s, 0, p * sizeof(double))
+                for i in range(p):
+                    r[i] = -g[i]
+                    dv[i] = r[i]
+                rTr = _vdot(r, r, p)
+                for cg in range(max_cg):
+                    if sqrt(rTr) <= 0.1 * gnorm:
+                        break
+                    hs = _hessp(P, dv, Hd)
+                    n_pass += 1
+                    if hs != 0:
+                        break
+                    dHd = _vdot(dv, Hd, p)
+                    sd = _vdot(s, dv, p)
+                    dd = _vdot(dv, dv, p)
+                    ss = _vdot(s, s, p)
+                    alpha = rTr / dHd if dHd > 0.0 else INFINITY
+                    if dHd <= 0.0 or ss + 2.0 * alpha * sd + alpha * alpha * dd \
+                            >= delta * delta:
+                        # Go to the boundary: ||s + tau d|| = delta.
+                        tau = (-sd + sqrt(sd * sd + dd * (delta * delta - ss))) / dd
+                        for i in range(p):
+                            s[i] += tau * dv[i]
+                            r[i] -= tau * Hd[i]
+                        break
+                    for i in range(p):
+                        s[i] += alpha * dv[i]
+                        r[i] -= alpha * Hd[i]
+                    rnew = _vdot(r, r, p)
+                    for i in range(p):
+                        dv[i] = r[i] + (rnew / rTr) * dv[i]
+                    rTr = rnew
+                if hs == 0:
+                    for i in range(p):
+                        x_new[i] = x[i] + s[i]
+                    f_new = _full(P, x_new, g_new, True)
+                    n_pass += 1
+            if hs != 0 or f_new < 0.0:
+                raise MemoryError("clogreg: could not allocate the workspace")
+            it += 1
+            gs = _vdot(g, s, p)
+            # r = -g - H s, so s'Hs = -s'(r + g) and the model's predicted
+            # reduction -(g's + s'Hs/2) is -(g's - s'r)/2.
+            prered = -0.5 * (gs - _vdot(s, r, p))
+            actred = f - f_new if _finite(f_new) else -INFINITY
+            snorm = sqrt(_vdot(s, s, p))
+            if it == 1:
+                delta = min(delta, snorm)
+            if _finite(f_new) and f_new - f - gs > 0.0:
+                alpha_tr = max(sigma1, -0.5 * (gs / (f_new - f - gs)))
+            else:
+                alpha_tr = sigma3
+            if actred < eta0 * prered:
+                delta = min(max(alpha_tr, sigma1) * snorm, sigma2 * delta)
+            elif actred < eta1 * prered:
+                delta = max(sigma1 * delta, min(alpha_tr * snorm, sigma2 * delta))
+            elif actred < eta2 * prered:
+                delta = max(sigma1 * delta, min(alpha_tr * snorm, sigma3 * delta))
+            else:
+                delta = max(delta, min(alpha_tr * snorm, sigma3 * delta))
+            if actred > eta0 * prered:
+                memcpy(x, x_new, p * sizeof(double))
+                memcpy(g, g_new, p * sizeof(double))
+                if fabs(actred) <= FTOL * max(fabs(f), 1.0) and \
+                        fabs(prered) <= FTOL * max(fabs(f), 1.0):
+                    status = CONVERGED
+                f = f_new
+            else:
+                # Rejected: the probabilities must be those of x again.
+                with nogil:
+                    f = _full(P, x, g_new, True)
+                    n_pass += 1
+                if fabs(prered) <= FTOL * max(fabs(f), 1.0) or delta <= DBL_EPSILON * snorm:
+                    # The model predicts no decrease above rounding: done.
+                    status = CONVERGED if _max_abs(g, p) <= max(tol, 1e-12) \
+                        else LINESEARCH_FAILED
+            loss_curve[it - 1] = f
+            gmax = _max_abs(g, p)
+            if not (_finite(f) and _all_finite(x, p)):
+                status = NONFINITE
+                break
+            if gmax <= tol:
+                status = CONVERGED
+            status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
+                                    status)
+            if status != MAX_ITER:
+                break
+        return it, status, n_pass
+    finally:
+        free(buf)
+
+
 # --------------------------------------------------------- gradient descent
 
-def gd(const floating[:, ::1] X, const int[::1] y,
-       const double[::1] sample_weight, double[::1] theta,
-       Py_ssize_t n_classes, bint fit_intercept, double alpha, double tol,
-       int max_iter, double learning_rate, double initial_step,
-       int n_threads, object callback, int verbose, double[::1] loss_curve):
-    """Full-batch gradient descent.
+def gd(Objective obj, double[::1] theta, double tol, int max_iter,
+       double learning_rate, double initial_step, object callback,
+       int verbose, double[::1] loss_curve):
+    """Full-batch (proximal) gradient descent.
 
     With ``learning_rate > 0``: fixed steps ``theta -= learning_rate * grad``
-    and exactly one pass over X per iteration (the seeds' algorithm).
-    Otherwise: Barzilai-Borwein steps (BB1, s's / s'y) safeguarded by a
-    non-monotone Armijo backtracking over the last 10 objectives (Grippo,
-    Lampariello & Lucidi 1986; Raydan 1997), starting from ``initial_step``.
-    Returns (n_iter, status, n_evaluations).
+    (followed by soft-thresholding for an L1 term) and exactly one pass
+    over X per iteration, the seeds' algorithm.  Otherwise: Barzilai-Borwein
+    steps (BB1, s's / s'y) safeguarded by a non-monotone sufficient-decrease
+    test over the last 10 objectives (Grippo, Lampariello & Lucidi 1986;
+    with the proximal step, Wright, Nowak & Figueiredo's SpaRSA, 2009),
+    starting from ``initial_step``.  Returns (n_iter, status, n_passes).
     """
-    cdef Problem P
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    _make_problem(&P, n, d, n_classes, y, sample_weight, alpha,
-                  fit_intercept, theta.shape[0], n_threads)
+    cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
-    cdef double* buf = <double*>malloc(3 * p * sizeof(double))
+    if theta.shape[0] != p:
+        raise ValueError(f"theta has {theta.shape[0]} entries, expected {p}")
+    cdef double* buf = <double*>malloc(4 * p * sizeof(double))
     if buf == NULL:
         raise MemoryError("clogreg: could not allocate gradient memory")
     cdef double* g = buf
     cdef double* g_new = g + p
     cdef double* x_new = g_new + p
+    cdef double* pg = x_new + p
     cdef double* x = &theta[0]
-    cdef const floating* Xp = &X[0, 0]
     cdef bint fixed = learning_rate > 0.0
     cdef double step = learning_rate if fixed else initial_step
-    cdef double f, f_new = 0.0, f_ref, gg, gmax, sy, ss
+    cdef double f, f_new = 0.0, f_ref, gmax, sy, ss, dx
     cdef double hist[10]
     cdef int it = 0, status = MAX_ITER, n_eval = 0, k, bt
     cdef bint accepted
     cdef Py_ssize_t i
     try:
         with nogil:
-            f = objective(Xp, &P, x, g, NULL, n, P.weight_sum)
+            f = _full(P, x, g, False)
         n_eval = 1
         if f < 0.0:
             raise MemoryError("clogreg: could not allocate the workspace")
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_eval
+        f += P.l1 * _l1_norm(P, x)
         for k in range(10):
             hist[k] = f
-        if _max_abs(g, p) <= tol:
+        _pseudo_gradient(P, x, g, pg)
+        if _max_abs(pg, p) <= tol:
             return 0, CONVERGED, n_eval
         while it < max_iter:
             with nogil:
-                gg = _vdot(g, g, p)
                 f_ref = hist[0]
                 for k in range(1, 10):
                     if hist[k] > f_ref:
@@ -460,13 +830,22 @@ def gd(const floating[:, ::1] X, const int[::1] y,
                 for bt in range(60 if not fixed else 1):
                     for i in range(p):
                         x_new[i] = x[i] - step * g[i]
-                    f_new = objective(Xp, &P, x_new, g_new, NULL, n,
-                                      P.weight_sum)
+                    if P.l1 > 0.0:
+                        _soft_threshold(P, x_new, step)
+                    f_new = _full(P, x_new, g_new, False)
                     n_eval += 1
-                    if f_new < 0.0 or fixed:
+                    if f_new < 0.0:
                         accepted = True
                         break
-                    if _finite(f_new) and f_new <= f_ref - 1e-4 * step * gg:
+                    f_new += P.l1 * _l1_norm(P, x_new)
+                    if fixed:
+                        accepted = True
+                        break
+                    ss = 0.0
+                    for i in range(p):
+                        dx = x_new[i] - x[i]
+                        ss += dx * dx
+                    if _finite(f_new) and f_new <= f_ref - 0.5e-4 * ss / step:
                         accepted = True
                         break
                     step *= 0.5
@@ -497,7 +876,8 @@ def gd(const floating[:, ::1] X, const int[::1] y,
                 status = NONFINITE
                 break
             hist[it % 10] = f_new
-            gmax = _max_abs(g, p)
+            _pseudo_gradient(P, x, g, pg)
+            gmax = _max_abs(pg, p)
             if gmax <= tol:
                 status = CONVERGED
             f = f_new
@@ -523,29 +903,28 @@ cdef inline unsigned long long _splitmix64(unsigned long long* state) noexcept n
     return z ^ (z >> 31)
 
 
-def sgd(const floating[:, ::1] X, const int[::1] y,
-        const double[::1] sample_weight, double[::1] theta,
-        Py_ssize_t n_classes, bint fit_intercept, double alpha, double tol,
-        int max_iter, double learning_rate, Py_ssize_t batch_size,
-        unsigned long long seed, int n_iter_no_change, int n_threads,
-        object callback, int verbose, double[::1] loss_curve):
-    """Mini-batch stochastic gradient descent.
+def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
+        double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
+        int n_iter_no_change, int first_epoch, object callback, int verbose,
+        double[::1] loss_curve):
+    """Mini-batch stochastic (proximal) gradient descent.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
-    ``seed``) and steps along the mean gradient of each batch.  The step of
-    epoch e is ``learning_rate / sqrt(1 + e)``.  The returned ``theta`` is
-    the average of the iterates of the last epoch (tail averaging, Polyak &
-    Juditsky 1992): it cancels most of the noise of the last steps.  ``loss_curve[e]`` is the
-    weighted mean of the batch objectives seen during epoch e (free: each is
-    a by-product of its gradient).  Stops when that mean has not improved by
-    ``tol`` for ``n_iter_no_change`` epochs.  Returns (n_epochs, status,
-    n_batches).
+    ``seed``) and steps along the mean gradient of each batch, followed by
+    soft-thresholding for an L1 term.  The step of epoch e is
+    ``learning_rate / sqrt(1 + e)``, e counted from ``first_epoch`` (so
+    that successive ``partial_fit`` calls keep decaying).  The returned
+    ``theta`` is the average of the iterates of the last epoch (tail
+    averaging, Polyak & Juditsky 1992): it cancels most of the noise of the
+    last steps.  ``loss_curve[e]`` is the weighted mean of the batch
+    objectives seen during epoch e (free: each is a by-product of its
+    gradient).  Stops when that mean has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs.  Returns (n_epochs, status, n_batches).
     """
-    cdef Problem P
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    _make_problem(&P, n, d, n_classes, y, sample_weight, alpha,
-                  fit_intercept, theta.shape[0], n_threads)
-    cdef Py_ssize_t p = P.n_params
+    cdef Problem* P = &obj.P
+    cdef Py_ssize_t p = P.n_params, n = P.n_samples
+    if theta.shape[0] != p:
+        raise ValueError(f"theta has {theta.shape[0]} entries, expected {p}")
     if batch_size < 1 or batch_size > n:
         raise ValueError("batch_size must be in [1, n_samples]")
     if not learning_rate > 0.0:
@@ -558,8 +937,7 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
         raise MemoryError("clogreg: could not allocate SGD memory")
     cdef double* x = &theta[0]
     cdef double* avg = g + p
-    cdef const floating* Xp = &X[0, 0]
-    cdef Py_ssize_t n_steps
+    cdef Py_ssize_t n_steps = 0
     cdef unsigned long long state = seed
     cdef double fb, wb, eta, epoch_loss, epoch_w, best = INFINITY, gmax = 0.0
     cdef int epoch = 0, status = MAX_ITER, no_improve = 0
@@ -569,7 +947,7 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
         for i in range(n):
             perm[i] = i
         while epoch < max_iter:
-            eta = learning_rate / sqrt(1.0 + epoch)
+            eta = learning_rate / sqrt(1.0 + epoch + first_epoch)
             with nogil:
                 for i in range(n - 1, 0, -1):
                     j = <Py_ssize_t>(_splitmix64(&state) % <unsigned long long>(i + 1))
@@ -591,16 +969,20 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
                         for i in range(start, start + nb):
                             wb += P.sample_weight[perm[i]]
                     if wb > 0.0:
-                        fb = objective(Xp, &P, x, g, perm + start, nb, wb)
+                        fb = smooth_objective(P, x, g, perm + start, nb, wb, False)
                         n_batches += 1
                         if fb < 0.0:
                             oom = True
                             break
+                        fb += P.l1 * _l1_norm(P, x)
                         if not _finite(fb):
                             bad = True
                             break
                         for i in range(p):
                             x[i] -= eta * g[i]
+                        if P.l1 > 0.0:
+                            _soft_threshold(P, x, eta)
+                        for i in range(p):
                             avg[i] += x[i]
                         n_steps += 1
                         epoch_loss += fb * wb
@@ -630,7 +1012,12 @@ def sgd(const floating[:, ::1] X, const int[::1] y,
             if status != MAX_ITER:
                 break
         if status != NONFINITE and n_steps > 0:
+            # The average of the last epoch.  Averaging L1 iterates can
+            # un-zero a coefficient that was zero only part of the epoch;
+            # keep exact zeros where the final iterate has them.
             for i in range(p):
+                if P.l1 > 0.0 and i < P.n_classes * P.n_features and x[i] == 0.0:
+                    continue
                 x[i] = avg[i] / n_steps
         return epoch, status, n_batches
     finally:

@@ -8,6 +8,7 @@ X.T @ R), plus central finite differences of that numpy loss.
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
 
 from clogreg import kernels
 
@@ -46,11 +47,19 @@ def ref_loss_grad(X, y, sw, coef, intercept):
     return (sw * loss).sum(), R.T @ X, R.sum(axis=0)
 
 
-def run_kernel(X, y, sw, coef, intercept, n_threads=1):
+def as_matrix(X):
+    """RowMatrix of a dense array or of a scipy.sparse matrix."""
+    if sparse.issparse(X):
+        X = X.tocsr()
+        return kernels.RowMatrix.csr(X.data, X.indices, X.indptr, X.shape[1])
+    return kernels.RowMatrix(X)
+
+
+def run_kernel(X, y, sw, coef, intercept, n_threads=1, proba=None):
     gc = np.empty_like(coef)
     gi = None if intercept is None else np.empty_like(intercept)
-    loss = kernels._loss_gradient(X, y.astype(np.int32), sw, coef, intercept,
-                                  gc, gi, n_threads)
+    loss = kernels._loss_gradient(as_matrix(X), y.astype(np.int32), sw, coef,
+                                  intercept, gc, gi, n_threads, proba)
     return loss, gc, gi
 
 
@@ -189,29 +198,94 @@ def test_loss_gradient_bitwise_identical_across_threads(k):
         assert_array_equal(gi, results[0][2])
 
 
+@pytest.mark.parametrize("layout", ["dense", "csr32", "csr64"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("k", [1, 4])
-def test_prediction_kernels_match_numpy(k, dtype):
+def test_prediction_kernels_match_numpy(k, dtype, layout):
     X, _, _, coef, intercept = make_problem(k, False, True, dtype, n=3000)
+    if layout != "dense":
+        X[np.abs(X) < 1.0] = 0.0
     Z = X.astype(np.float64) @ coef.T + intercept
-    out = np.empty((X.shape[0], k), dtype=dtype)
-    kernels._predict_into(0, X, coef, intercept, out, None, 2)
-    rtol = 1e-6 if dtype == np.float32 else 1e-12
-    assert_allclose(out, Z, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12)
+    M = as_matrix(X) if layout == "dense" else as_matrix(to_csr(X, layout))
+    out = np.empty((X.shape[0], k))
+    kernels._predict_into(0, M, coef, intercept, out, None, 2)
+    assert_allclose(out, Z, rtol=1e-12, atol=1e-12)
 
-    proba = np.empty((X.shape[0], max(k, 2)), dtype=dtype)
-    kernels._predict_into(1, X, coef, intercept, proba, None, 2)
+    proba = np.empty((X.shape[0], max(k, 2)))
+    kernels._predict_into(1, M, coef, intercept, proba, None, 2)
     if k == 1:
         ref = np.column_stack([ref_sigmoid(-Z[:, 0]), ref_sigmoid(Z[:, 0])])
     else:
         ref = np.exp(Z - Z.max(axis=1, keepdims=True))
         ref /= ref.sum(axis=1, keepdims=True)
-    assert_allclose(proba, ref, rtol=rtol, atol=1e-7 if dtype == np.float32 else 1e-15)
+    assert_allclose(proba, ref, rtol=1e-12, atol=1e-15)
 
     cls = np.empty(X.shape[0], dtype=np.intp)
-    kernels._predict_into(2, X, coef, intercept, None, cls, 2)
+    kernels._predict_into(2, M, coef, intercept, None, cls, 2)
     expected = (Z[:, 0] > 0).astype(np.intp) if k == 1 else Z.argmax(axis=1)
     assert_array_equal(cls, expected)
+
+
+def to_csr(X, layout):
+    A = sparse.csr_matrix(X)
+    if layout == "csr64":
+        A.indices = A.indices.astype(np.int64)
+        A.indptr = A.indptr.astype(np.int64)
+    return A
+
+
+@pytest.mark.parametrize("layout", ["csr32", "csr64"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, weighted, with_intercept", CASES)
+def test_csr_pass_equals_dense_pass(k, weighted, with_intercept, dtype, layout):
+    X, y, sw, coef, intercept = make_problem(k, weighted, with_intercept, dtype)
+    X[np.abs(X) < 0.8] = 0.0           # about 58% zeros
+    dense = run_kernel(X, y, sw, coef, intercept)
+    csr = run_kernel(to_csr(X, layout), y, sw, coef, intercept)
+    assert_allclose(csr[0], dense[0], rtol=1e-13)
+    assert_allclose(csr[1], dense[1], rtol=1e-12, atol=1e-12)
+    if with_intercept:
+        assert_allclose(csr[2], dense[2], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+@pytest.mark.parametrize("k, weighted, with_intercept", CASES)
+def test_hessian_product_matches_gradient_differences(k, weighted, with_intercept,
+                                                      layout):
+    # H v ~ (grad(w + h v) - grad(w - h v)) / 2h, gradients from numpy.
+    X, y, sw, coef, intercept = make_problem(k, weighted, with_intercept,
+                                             np.float64, n=400, d=6, seed=11)
+    M = as_matrix(X if layout == "dense" else to_csr(X, "csr32"))
+    rng = np.random.default_rng(2)
+    v_coef = rng.normal(size=coef.shape)
+    v_int = rng.normal(size=k) if with_intercept else None
+    proba = np.empty(X.shape[0] * k)
+    run_kernel(X, y, sw, coef, intercept, proba=proba)
+    out_coef = np.empty_like(coef)
+    out_int = np.empty(k) if with_intercept else None
+    kernels._hessian_product(M, sw, proba, v_coef, v_int, out_coef, out_int, 2)
+    h = 1e-5
+    plus = ref_loss_grad(X, y, sw, coef + h * v_coef,
+                         None if intercept is None else intercept + h * v_int)
+    minus = ref_loss_grad(X, y, sw, coef - h * v_coef,
+                          None if intercept is None else intercept - h * v_int)
+    assert_allclose(out_coef, (plus[1] - minus[1]) / (2 * h), rtol=1e-6, atol=1e-6)
+    if with_intercept:
+        assert_allclose(out_int, (plus[2] - minus[2]) / (2 * h), rtol=1e-6,
+                        atol=1e-6)
+
+
+def test_row_matrix_rejects_corrupt_csr():
+    A = sparse.csr_matrix(np.eye(3))
+    with pytest.raises(ValueError, match=r"column indices must be in \[0, 3\)"):
+        kernels.RowMatrix.csr(A.data, np.array([0, 1, 7], dtype=np.int32),
+                              A.indptr, 3)
+    with pytest.raises(ValueError, match="non-decreasing"):
+        kernels.RowMatrix.csr(A.data, A.indices,
+                              np.array([0, 2, 1, 3], dtype=np.int32), 3)
+    with pytest.raises(ValueError, match="start at 0 and end at nnz"):
+        kernels.RowMatrix.csr(A.data, A.indices,
+                              np.array([0, 1, 2, 2], dtype=np.int32), 3)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -225,11 +299,23 @@ def test_first_nonfinite_finds_the_first_bad_entry(dtype):
         assert kernels._first_nonfinite(b) == pos
 
 
-def test_row_sqnorm_stats_match_numpy():
-    X = np.random.default_rng(4).normal(size=(100, 6))
-    mx, mean = kernels._row_sqnorm_stats(X)
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_column_moments_match_numpy(layout, weighted):
+    rng = np.random.default_rng(4)
+    X = rng.normal(loc=1e4, size=(300, 6))     # large mean: needs two passes
+    X[rng.random(X.shape) < 0.5] = 0.0
+    sw = rng.uniform(0, 2, size=300) if weighted else None
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, var = np.zeros(6), np.zeros(6)
+    mx, mean_sq = kernels._column_moments(M, sw, mean, var)
+    w = np.ones(300) if sw is None else sw
+    ref_mean = np.average(X, axis=0, weights=w)
+    ref_var = np.average((X - ref_mean) ** 2, axis=0, weights=w)
+    assert_allclose(mean, ref_mean, rtol=1e-13)
+    assert_allclose(var, ref_var, rtol=1e-9)
     sq = (X ** 2).sum(axis=1)
-    assert_allclose([mx, mean], [sq.max(), sq.mean()], rtol=1e-13)
+    assert_allclose([mx, mean_sq], [sq.max(), sq.mean()], rtol=1e-13)
 
 
 DOWNSTREAM_PYX = '''

@@ -256,18 +256,38 @@ PARAM_CASES = [
     fit_case("max_iter-string", TypeError, r"max_iter must be an integer",
              max_iter="100"),
     fit_case("solver-unknown", ValueError,
-             r"solver must be one of \('auto', 'lbfgs', 'gd', 'sgd'\), got 'newton'",
-             solver="newton"),
+             r"solver must be one of \('auto', 'lbfgs', 'newton', 'gd', 'sgd'\), "
+             r"got 'saga'", solver="saga"),
     fit_case("solver-None", ValueError, r"solver must be one of .*got None",
              solver=None),
     fit_case("penalty-unknown", ValueError,
-             r"penalty must be 'l2' or None, got 'l3'", penalty="l3"),
+             r"penalty must be one of 'l2', 'l1', 'elasticnet' or None, got 'l3'",
+             penalty="l3"),
     fit_case("penalty-string-none", ValueError,
-             r"penalty must be 'l2' or None, got 'none'", penalty="none"),
-    fit_case("penalty-l1", ValueError,
-             r"penalty='l1' is not implemented yet", penalty="l1"),
-    fit_case("penalty-elasticnet", ValueError,
-             r"penalty='elasticnet' is not implemented yet", penalty="elasticnet"),
+             r"penalty must be one of .* got 'none'", penalty="none"),
+    fit_case("elasticnet-without-l1_ratio", ValueError,
+             r"penalty='elasticnet' needs l1_ratio", penalty="elasticnet"),
+    fit_case("l1_ratio-above-one", ValueError, r"l1_ratio must be <= 1, got 1.5",
+             penalty="elasticnet", l1_ratio=1.5),
+    fit_case("l1_ratio-negative", ValueError, r"l1_ratio must be >= 0, got -0.1",
+             penalty="elasticnet", l1_ratio=-0.1),
+    fit_case("l1_ratio-string", TypeError, r"l1_ratio must be a real number",
+             penalty="elasticnet", l1_ratio="half"),
+    fit_case("newton-with-l1", ValueError,
+             r"solver='newton' handles penalty='l2' or None, not 'l1'",
+             solver="newton", penalty="l1"),
+    fit_case("class_weight-string", ValueError,
+             r"class_weight must be None, 'balanced' or a dict",
+             class_weight="even"),
+    fit_case("class_weight-unknown-label", ValueError,
+             r"class_weight names 7, which is not a class of y",
+             class_weight={7: 2.0}),
+    fit_case("class_weight-negative", ValueError,
+             r"class_weight\[1\] must be >= 0, got -1", class_weight={1: -1.0}),
+    fit_case("standardize-string", TypeError,
+             r"standardize must be True or False, got 'yes'", standardize="yes"),
+    fit_case("warm_start-int", TypeError,
+             r"warm_start must be True or False, got 1", warm_start=1),
     fit_case("learning_rate-zero-gd", ValueError,
              r"learning_rate must be > 0, got 0", solver="gd", learning_rate=0.0),
     fit_case("learning_rate-negative-sgd", ValueError,
@@ -387,17 +407,28 @@ SPARSE_FORMATS = ["csr_matrix", "csc_matrix", "coo_matrix", "csr_array"]
 
 @needs_scipy
 @pytest.mark.parametrize("fmt", SPARSE_FORMATS)
-def test_fit_rejects_sparse_X(fmt):
-    X = getattr(sparse, fmt)(_X())
-    with _raises(TypeError, r"X is a scipy\.sparse matrix.*pass X\.toarray\(\)"):
-        LogisticRegression().fit(X, _y())
+def test_fit_rejects_sparse_X_with_nan(fmt):
+    X = _X().copy()
+    X[3, 2] = np.nan
+    with _raises(ValueError, r"X contains nan at row 3, column 2"):
+        LogisticRegression().fit(getattr(sparse, fmt)(X), _y())
+
+
+@needs_scipy
+def test_fit_rejects_complex_and_empty_sparse_X():
+    with _raises(TypeError, r"X is complex"):
+        LogisticRegression().fit(sparse.csr_matrix(_X().astype(complex)), _y())
+    with _raises(ValueError, r"at least one sample and one feature"):
+        LogisticRegression().fit(sparse.csr_matrix((N, 0)), _y())
 
 
 @needs_scipy
 @pytest.mark.parametrize("method", PREDICT_METHODS)
-def test_predict_rejects_sparse_X(fitted, method):
-    X = sparse.csr_matrix(_X(fitted.coef_.dtype))
-    with _raises(TypeError, r"pass X\.toarray\(\)"):
+def test_predict_rejects_sparse_X_with_wrong_width(fitted, method):
+    X = sparse.csr_matrix(np.ones((4, fitted.n_features_in_ + 1),
+                                  dtype=fitted.coef_.dtype))
+    with _raises(ValueError, r"X has 4 features, but this model was fitted "
+                             r"with 3"):
         _call(fitted, method, X)
 
 
