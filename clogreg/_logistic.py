@@ -469,7 +469,9 @@ class LogisticRegression:
         pos_c = np.minimum(pos, all_classes.shape[0] - 1)
         unknown = all_classes[pos_c] != y_arr
         if unknown.any():
-            raise ValueError(f"y contains {y_arr[unknown][0]!r}, which is not one "
+            bad = y_arr[unknown][0]
+            bad = bad.item() if hasattr(bad, "item") else bad
+            raise ValueError(f"y contains {bad!r}, which is not one "
                              f"of the classes {all_classes.tolist()}")
         y_index = np.ascontiguousarray(pos_c, dtype=np.int32)
         sw = check_sample_weight(sample_weight, X.shape[0])

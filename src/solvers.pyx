@@ -910,8 +910,10 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     """Mini-batch stochastic (proximal) gradient descent.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
-    ``seed``) and steps along the mean gradient of each batch, followed by
-    soft-thresholding for an L1 term.  The step of epoch e is
+    ``seed``) and steps along the mean gradient of each batch.  An L1 term
+    is applied by the cumulative-penalty clipping of Tsuruoka et al. (2009),
+    which, unlike plain soft-thresholding of noisy iterates, leaves the
+    irrelevant weights at exactly 0.  The step of epoch e is
     ``learning_rate / sqrt(1 + e)``, e counted from ``first_epoch`` (so
     that successive ``partial_fit`` calls keep decaying).  The returned
     ``theta`` is the average of the iterates of the last epoch (tail
@@ -929,7 +931,8 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         raise ValueError("batch_size must be in [1, n_samples]")
     if not learning_rate > 0.0:
         raise ValueError("learning_rate must be positive")
-    cdef double* g = <double*>malloc(2 * p * sizeof(double))
+    cdef Py_ssize_t Kd = P.n_classes * P.n_features
+    cdef double* g = <double*>malloc((2 * p + Kd) * sizeof(double))
     cdef Py_ssize_t* perm = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t))
     if g == NULL or perm == NULL:
         free(g)
@@ -937,6 +940,9 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         raise MemoryError("clogreg: could not allocate SGD memory")
     cdef double* x = &theta[0]
     cdef double* avg = g + p
+    cdef double* applied = avg + p     # L1 penalty applied so far, per weight
+    cdef double owed = 0.0             # L1 penalty any weight could have had
+    cdef double before
     cdef Py_ssize_t n_steps = 0
     cdef unsigned long long state = seed
     cdef double fb, wb, eta, epoch_loss, epoch_w, best = INFINITY, gmax = 0.0
@@ -946,6 +952,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     try:
         for i in range(n):
             perm[i] = i
+        memset(applied, 0, Kd * sizeof(double))
         while epoch < max_iter:
             eta = learning_rate / sqrt(1.0 + epoch + first_epoch)
             with nogil:
@@ -981,7 +988,17 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                         for i in range(p):
                             x[i] -= eta * g[i]
                         if P.l1 > 0.0:
-                            _soft_threshold(P, x, eta)
+                            # Cumulative L1 penalty (Tsuruoka, Tsujii &
+                            # Ananiadou, ACL 2009): clip each weight towards 0
+                            # by the penalty it is still owed, never past 0.
+                            owed += eta * P.l1
+                            for i in range(Kd):
+                                before = x[i]
+                                if x[i] > 0.0:
+                                    x[i] = max(0.0, x[i] - (owed + applied[i]))
+                                elif x[i] < 0.0:
+                                    x[i] = min(0.0, x[i] + (owed - applied[i]))
+                                applied[i] += x[i] - before
                         for i in range(p):
                             avg[i] += x[i]
                         n_steps += 1

@@ -192,3 +192,152 @@ def test_repr_shows_changed_parameters():
     assert repr(LogisticRegression()) == "LogisticRegression()"
     assert repr(LogisticRegression(C=2.0, solver="gd")) == \
         "LogisticRegression(C=2.0, solver='gd')"
+
+
+# ------------------------------------------------ the full model family
+
+def test_class_weight_balanced_and_dict_match_sklearn():
+    X, y = make_classification(n_samples=400, n_features=5, weights=[0.8, 0.2],
+                               random_state=4)
+    for cw in ("balanced", {0: 1.0, 1: 3.0}):
+        sk = SkLogisticRegression(class_weight=cw, tol=1e-10, max_iter=10_000)
+        sk.fit(X, y)
+        ours = LogisticRegression(class_weight=cw, tol=1e-10, max_iter=1000)
+        ours.fit(X, y)
+        assert_allclose(ours.coef_, sk.coef_, rtol=1e-6)
+        assert_allclose(ours.intercept_, sk.intercept_, rtol=1e-6)
+
+
+def test_class_weight_multiplies_sample_weight():
+    X, y = make_classification(n_samples=300, n_features=4, random_state=3)
+    sw = np.random.default_rng(0).uniform(0.5, 2, size=300)
+    both = LogisticRegression(class_weight={1: 2.0}, tol=1e-10).fit(X, y, sw)
+    manual = LogisticRegression(tol=1e-10).fit(X, y, sw * np.where(y == 1, 2.0, 1.0))
+    assert_allclose(both.coef_, manual.coef_, rtol=1e-10)
+
+
+def test_intercept_is_not_penalized():
+    # With a huge penalty the coefficients vanish, and the unpenalised
+    # intercept alone must fit the class frequencies: 90% positives give
+    # log(0.9 / 0.1) = log 9.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3))
+    y = np.r_[np.ones(900), np.zeros(100)]
+    for solver in ("lbfgs", "newton", "gd"):
+        model = LogisticRegression(C=1e-4, solver=solver, tol=1e-10,
+                                   max_iter=1000).fit(X, y)
+        assert_allclose(model.intercept_, [np.log(9)], rtol=1e-3)
+        assert np.abs(model.coef_).max() < 5e-3
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_standardize_equals_fit_on_scaled_copy(k):
+    # Reference: the same model fitted on X scaled by numpy (zero mean, unit
+    # variance), with its coefficients mapped back to raw units.
+    rng = np.random.default_rng(1)
+    X = rng.normal(loc=[5, -300, 0.01], scale=[2, 100, 0.001], size=(500, 3))
+    y = (np.argsort(np.argsort(X @ [1, 0.01, 500], axis=0)) * k // 500)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    scaled = LogisticRegression(tol=1e-10, max_iter=1000).fit((X - mean) / std, y)
+    raw = LogisticRegression(standardize=True, tol=1e-10, max_iter=1000).fit(X, y)
+    assert_allclose(raw.predict_proba(X), scaled.predict_proba((X - mean) / std),
+                    rtol=1e-6, atol=1e-9)
+    assert_allclose(raw.coef_, scaled.coef_ / std, rtol=1e-6)
+    assert_allclose(raw.mean_, mean, rtol=1e-12)
+    assert_allclose(raw.scale_, std, rtol=1e-12)
+
+
+def test_standardize_makes_raw_breast_cancer_converge_like_scaled():
+    from sklearn.datasets import load_breast_cancer
+    X, y = load_breast_cancer(return_X_y=True)
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    scaled = LogisticRegression(tol=1e-6, max_iter=1000).fit(Xs, y)
+    raw = LogisticRegression(standardize=True, tol=1e-6, max_iter=1000).fit(X, y)
+    assert raw.n_iter_ <= scaled.n_iter_ + 2
+    assert_allclose(raw.predict_proba(X), scaled.predict_proba(Xs), atol=1e-6)
+
+
+def test_standardize_zero_variance_feature_gets_scale_one():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=200), np.full(200, 7.0)])
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression(standardize=True).fit(X, y)
+    assert model.scale_[1] == 1.0
+    assert np.isfinite(model.coef_).all()
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [2, 4])
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_sparse_fit_equals_dense_fit(k, dtype, standardize, penalty):
+    from scipy import sparse
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 20))
+    X[rng.random(X.shape) < 0.7] = 0.0
+    y = (X @ rng.normal(size=(20, k))).argmax(axis=1)
+    X = X.astype(dtype)
+    params = dict(penalty=penalty, C=0.5, standardize=standardize, tol=1e-10,
+                  max_iter=2000)
+    dense = LogisticRegression(**params).fit(X, y)
+    for fmt in (sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix,
+                sparse.csr_array):
+        model = LogisticRegression(**params).fit(fmt(X), y)
+        rtol = 1e-6 if dtype == np.float64 else 1e-4
+        assert_allclose(model.coef_, dense.coef_, rtol=rtol, atol=1e-7)
+        assert model.coef_.dtype == dtype
+        assert_allclose(model.predict_proba(sparse.csr_matrix(X)),
+                        dense.predict_proba(X), rtol=rtol, atol=1e-7)
+        assert_array_equal(model.predict(sparse.csr_matrix(X)), dense.predict(X))
+
+
+def test_csr_float_input_is_not_copied():
+    from scipy import sparse
+    X = sparse.random(50, 8, density=0.3, format="csr", random_state=0)
+    assert clogreg._validation.check_X(X, accept_sparse=True) is X
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton", "gd"])
+def test_warm_start_second_fit_takes_at_most_two_iterations(solver):
+    X, y = make_classification(n_samples=500, n_features=6, random_state=0)
+    model = LogisticRegression(solver=solver, warm_start=True, max_iter=1000)
+    model.fit(X, y)
+    first = model.n_iter_
+    model.fit(X, y)
+    assert model.n_iter_ <= 2 < first
+    cold = LogisticRegression(solver=solver, max_iter=1000).fit(X, y)
+    assert cold.n_iter_ == first
+
+
+def test_warm_start_with_standardize_keeps_the_solution():
+    X, y = make_classification(n_samples=500, n_features=6, random_state=0)
+    X = X * [1, 10, 100, 0.1, 1, 5] + 3
+    model = LogisticRegression(standardize=True, warm_start=True, tol=1e-8)
+    coef = model.fit(X, y).coef_.copy()
+    model.fit(X, y)
+    assert model.n_iter_ <= 2
+    assert_allclose(model.coef_, coef, rtol=1e-6)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_partial_fit_over_chunks_reaches_full_fit_accuracy(k):
+    X, y = make_classification(n_samples=6000, n_features=10, n_informative=6,
+                               n_classes=k, random_state=0)
+    full = LogisticRegression().fit(X, y).score(X, y)
+    model = LogisticRegression(random_state=0)
+    for epoch in range(5):
+        for chunk in np.array_split(np.arange(6000), 12):
+            model.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
+    assert model.n_iter_ == 60
+    assert model.score(X, y) >= full - 0.01
+
+
+def test_partial_fit_needs_classes_and_rejects_new_labels():
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    model = LogisticRegression()
+    with pytest.raises(ValueError, match="needs classes="):
+        model.partial_fit(X, y)
+    model.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="y contains 2, which is not one of the "
+                                         r"classes \[0, 1\]"):
+        model.partial_fit(X, np.where(y == 1, 2, 0))

@@ -6,6 +6,7 @@ compared by coefficients and by the objective C * sum(loss) + ||W||^2 / 2
 computed with numpy in float64.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -173,3 +174,122 @@ def test_sgd_reproducible_with_random_state_and_varies_without():
         ca, cb, cc = (m.fit(X, y).coef_ for m in (a, b, c))
     assert_array_equal(ca, cb)
     assert not np.array_equal(ca, cc)
+
+
+# ------------------------------------------------ the full model family
+# References: scikit-learn's saga (L1, elastic net) and lbfgs (L2) at
+# tol=1e-10; objectives by the numpy formula below.
+
+def family_objective(coef, intercept, X, y_index, C, penalty, l1_ratio=None):
+    W = np.asarray(coef, dtype=np.float64)
+    loss = objective(W, intercept, X, y_index, C) - 0.5 * (W ** 2).sum()
+    if penalty == "l2":
+        return loss + 0.5 * (W ** 2).sum()
+    if penalty == "l1":
+        return loss + np.abs(W).sum()
+    return loss + l1_ratio * np.abs(W).sum() + (1 - l1_ratio) / 2 * (W ** 2).sum()
+
+
+def load_std(name):
+    from sklearn.datasets import load_digits, load_wine
+    loader = {"breast_cancer": load_breast_cancer, "iris": load_iris,
+              "wine": load_wine, "digits": load_digits}[name]
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@functools.lru_cache(maxsize=None)
+def sk_reference(name, penalty, C, l1_ratio):
+    X, y = load_std(name)
+    solver = "lbfgs" if penalty == "l2" else "saga"
+    sk = SkLogisticRegression(penalty=penalty, C=C, l1_ratio=l1_ratio,
+                              solver=solver, tol=1e-10, max_iter=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # sklearn's own deprecation notes
+        sk.fit(X, y)
+    codes = np.searchsorted(sk.classes_, y)
+    return sk.coef_, family_objective(sk.coef_, sk.intercept_, X, codes, C,
+                                      penalty, l1_ratio)
+
+
+L1_CASES = [
+    pytest.param("breast_cancer", "l1", 0.1, None, id="bc-l1"),
+    pytest.param("breast_cancer", "elasticnet", 0.1, 0.5, id="bc-en"),
+    pytest.param("wine", "l1", 0.5, None, id="wine-l1"),
+    pytest.param("wine", "elasticnet", 0.5, 0.5, id="wine-en"),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+@pytest.mark.parametrize("name, penalty, C, l1_ratio", L1_CASES)
+def test_l1_and_elasticnet_match_saga_objective_and_support(
+        name, penalty, C, l1_ratio, solver, dtype):
+    X, y = load_std(name)
+    coef_ref, obj_ref = sk_reference(name, penalty, C, l1_ratio)
+    model = LogisticRegression(penalty=penalty, C=C, l1_ratio=l1_ratio,
+                               solver=solver, tol=1e-10, max_iter=5000)
+    model.fit(X.astype(dtype), y)
+    codes = np.searchsorted(model.classes_, y)
+    obj = family_objective(model.coef_, model.intercept_, X, codes, C, penalty,
+                           l1_ratio)
+    rtol = 1e-6 if dtype == np.float64 else 1e-5
+    assert abs(obj - obj_ref) <= rtol * obj_ref
+    # Exact zeros, on the same coefficients as saga's solution.
+    assert_array_equal(model.coef_ == 0, coef_ref == 0)
+    assert (model.coef_ == 0).sum() > 0
+
+
+@pytest.mark.parametrize("name, penalty, C, l1_ratio", L1_CASES)
+def test_sgd_with_l1_gives_exact_zeros_near_the_optimum(name, penalty, C, l1_ratio):
+    X, y = load_std(name)
+    _, obj_ref = sk_reference(name, penalty, C, l1_ratio)
+    model = LogisticRegression(penalty=penalty, C=C, l1_ratio=l1_ratio,
+                               solver="sgd", random_state=0, max_iter=300,
+                               tol=1e-5).fit(X, y)
+    codes = np.searchsorted(model.classes_, y)
+    obj = family_objective(model.coef_, model.intercept_, X, codes, C, penalty,
+                           l1_ratio)
+    assert obj <= 1.05 * obj_ref
+    assert (model.coef_ == 0).sum() > 0
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton", "gd"])
+@pytest.mark.parametrize("name", ["breast_cancer", "iris", "wine", "digits"])
+def test_l2_solvers_match_sklearn_on_bundled_datasets(name, solver):
+    X, y = load_std(name)
+    _, obj_ref = sk_reference(name, "l2", 1.0, None)
+    model = LogisticRegression(solver=solver, tol=1e-10, max_iter=5000).fit(X, y)
+    codes = np.searchsorted(model.classes_, y)
+    obj = family_objective(model.coef_, model.intercept_, X, codes, 1.0, "l2")
+    assert abs(obj - obj_ref) <= 1e-6 * obj_ref
+
+
+@pytest.mark.parametrize("name", ["wine", "breast_cancer"])
+def test_newton_solves_unscaled_data_where_lbfgs_crawls(name):
+    # Raw (unscaled) wine and breast_cancer are ill-conditioned: the
+    # objective's curvature spans many orders of magnitude.  Reference:
+    # scikit-learn's newton-cholesky (an exact Newton method) at tol=1e-10.
+    from sklearn.datasets import load_wine
+    X, y = (load_wine if name == "wine" else load_breast_cancer)(return_X_y=True)
+    sk = SkLogisticRegression(solver="newton-cholesky", tol=1e-10,
+                              max_iter=1000).fit(X, y)
+    codes = np.searchsorted(sk.classes_, y)
+    obj_ref = family_objective(sk.coef_, sk.intercept_, X, codes, 1.0, "l2")
+    newton = LogisticRegression(solver="newton", tol=1e-8, max_iter=200).fit(X, y)
+    obj = family_objective(newton.coef_, newton.intercept_, X, codes, 1.0, "l2")
+    assert abs(obj - obj_ref) <= 1e-6 * obj_ref
+    with pytest.warns(clogreg.ConvergenceWarning):
+        crawl = LogisticRegression(solver="lbfgs", tol=1e-8, max_iter=200).fit(X, y)
+    assert newton.n_iter_ < crawl.n_iter_
+
+
+def test_newton_rejects_l1_and_auto_picks_owlqn():
+    X, y = load_std("breast_cancer")
+    with pytest.raises(ValueError, match="solver='newton' handles"):
+        LogisticRegression(penalty="l1", solver="newton").fit(X, y)
+    auto = LogisticRegression(penalty="l1", C=0.1, tol=1e-8,
+                              max_iter=1000).fit(X, y)
+    explicit = LogisticRegression(penalty="l1", C=0.1, tol=1e-8, max_iter=1000,
+                                  solver="lbfgs").fit(X, y)
+    assert_array_equal(auto.coef_, explicit.coef_)
