@@ -325,7 +325,7 @@ def test_partial_fit_over_chunks_reaches_full_fit_accuracy(k):
                                n_classes=k, random_state=0)
     full = LogisticRegression().fit(X, y).score(X, y)
     model = LogisticRegression(random_state=0)
-    for epoch in range(5):
+    for _epoch in range(5):
         for chunk in np.array_split(np.arange(6000), 12):
             model.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
     assert model.n_iter_ == 60

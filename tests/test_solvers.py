@@ -198,7 +198,7 @@ def load_std(name):
     return StandardScaler().fit_transform(X), y
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sk_reference(name, penalty, C, l1_ratio):
     X, y = load_std(name)
     solver = "lbfgs" if penalty == "l2" else "saga"
