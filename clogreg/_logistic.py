@@ -64,7 +64,7 @@ class LogisticRegression:
         ill-conditioned data.  'gd' is full-batch (proximal) gradient
         descent: fixed steps with ``learning_rate``, otherwise
         Barzilai-Borwein steps with a non-monotone line search.  'sgd' is
-        mini-batch stochastic (proximal) gradient descent with
+        mini-batch stochastic gradient descent (L1 by cumulative clipping) with
         ``batch_size`` rows per step and ``max_iter`` epochs.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the gradient (for L1, of
@@ -79,6 +79,7 @@ class LogisticRegression:
         (one pass over X per iteration); None picks steps automatically.
         'sgd': the initial step, decayed as ``1/sqrt(1 + epoch)``; None uses
         ``4 / L``, with L the curvature bound ``c * lambda_max(X1'X1 / m)``
+        plus the L2 strength
         (c = 1/4 binary, 1/2 multinomial; X1 is up to 1024 evenly spaced
         rows with a column of ones).  Logistic gradients are bounded, so
         steps above 1/L do not diverge; the tail averaging of 'sgd' absorbs
@@ -91,7 +92,7 @@ class LogisticRegression:
         uses ``n_samples / (n_classes * count(class))``.
     standardize : bool, default=False
         Fit as if every feature were scaled to zero mean and unit variance
-        (weighted by ``sample_weight``), without making a scaled copy of X:
+        (weighted by sample and class weights), without a scaled copy of X:
         the scaling is folded into the coefficients the kernels see.
         ``coef_`` and ``intercept_`` are reported in the original units, so
         ``predict`` takes raw X.  Zero-variance features get scale 1.
@@ -99,8 +100,8 @@ class LogisticRegression:
         Without an intercept, features are scaled but not centred.  The
         penalty applies to the standardised coefficients.
     warm_start : bool, default=False
-        Start ``fit`` from the previous ``coef_``/``intercept_`` when they
-        have the right shape.
+        Start ``fit`` from the previous ``coef_``/``intercept_`` when the
+        new data has the same classes and number of features.
     random_state : int, numpy Generator or None, default=None
         Seeds the 'sgd' shuffling.  An int gives reproducible fits.
     n_threads : int or None, default=None
@@ -171,7 +172,7 @@ class LogisticRegression:
         return f"LogisticRegression({', '.join(changed)})"
 
     # ------------------------------------------------------------ params
-    def _validated_params(self):
+    def _validated_params(self, partial=False):
         if self.penalty not in _PENALTIES:
             raise ValueError(f"penalty must be one of 'l2', 'l1', 'elasticnet' "
                              f"or None, got {self.penalty!r}")
@@ -189,8 +190,8 @@ class LogisticRegression:
                                 f"{getattr(self, name)!r}")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if self.solver == "newton" and self.penalty in ("l1", "elasticnet") \
-                and not math.isinf(self.C):
+        if not partial and self.solver == "newton" \
+                and self.penalty in ("l1", "elasticnet") and not math.isinf(self.C):
             raise ValueError(f"solver='newton' handles penalty='l2' or None, not "
                              f"{self.penalty!r}; use solver='auto' (OWL-QN)")
         check_scalar(self.tol, "tol", low=0)
@@ -324,8 +325,9 @@ class LogisticRegression:
         Parameters
         ----------
         X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
-            Features.  C-contiguous float32/float64 arrays and CSR matrices
-            are used without a copy; float32 gives a float32 model.
+            Features.  C-contiguous float32/float64 arrays, and CSR matrices
+            with float32/float64 data and int32 or int64 indices (both the
+            same), are used without a copy; float32 gives a float32 model.
         y : array-like of shape (n_samples,)
             Labels of any sortable type, at least two distinct values.
         sample_weight : array-like of shape (n_samples,) or None
@@ -351,6 +353,7 @@ class LogisticRegression:
         solver, n_threads = self._validated_params()
         X = check_X(X, accept_sparse=True)
         classes, y_index = check_y(y, X.shape[0])
+        self.__dict__.pop("_partial_state", None)   # fit starts a new stream
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = self._class_weighted(classes, y_index, sw)
         Xm = as_row_matrix(X)
@@ -410,7 +413,8 @@ class LogisticRegression:
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of mini-batch SGD over X, y, continuing from the current
-        coefficients: learning from data that arrives in chunks.
+        coefficients (those of the previous call, or of ``fit`` when the
+        classes and features agree): learning from data in chunks.
 
         The first call needs ``classes`` (every label that will ever
         appear).  The step keeps decaying across calls as
@@ -445,7 +449,11 @@ class LogisticRegression:
         >>> m.predict([[0.0], [3.0]]).tolist()
         [0, 1]
         """
-        _, n_threads = self._validated_params()
+        _, n_threads = self._validated_params(partial=True)
+        if self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' needs the class counts of "
+                             "the whole data, which partial_fit never sees; pass "
+                             "a dict of class weights instead")
         first = not hasattr(self, "_partial_state")
         if first:
             if classes is None:
@@ -493,7 +501,12 @@ class LogisticRegression:
                 lr = _sgd_default_step(X, k, self.fit_intercept, alpha, mean, scale)
             self._partial_state = {"calls": 0, "lr": float(lr), "mean": mean,
                                    "scale": scale, "seed": self._seed()}
-            theta = np.zeros(k * d + (k if self.fit_intercept else 0))
+            if (hasattr(self, "coef_") and self.coef_.shape == (k, d)
+                    and np.array_equal(self.classes_, all_classes)):
+                # continue from a model that fit() produced
+                theta = _theta_from_model(self, k, d, mean, scale)
+            else:
+                theta = np.zeros(k * d + (k if self.fit_intercept else 0))
         else:
             state = self._partial_state
             mean, scale = state["mean"], state["scale"]

@@ -5,9 +5,12 @@ int32 class indices.  Input that already has that form is passed through
 *without a copy* (read-only arrays and memmaps included).  Everything else
 is converted once, here, and the conversions are listed in the README:
 
-* other numeric dtypes (ints, bools, float16, big-endian floats) -> float64;
+* other numeric dtypes (ints, bools, float16, long double) -> float64, and
+  big-endian float32/float64 -> the native type of the same size;
 * Fortran-ordered or strided arrays -> a C-contiguous copy (the fused pass
-  reads rows; a strided read would be several times slower).
+  reads rows; a strided read would be several times slower);
+* sparse matrices -> CSR with float32/float64 data and int32 or int64
+  indices (a CSR matrix already in that form is used as is).
 
 Every rejection is a ValueError or TypeError whose message says what was
 wrong and how to fix it.  This module must never modify the caller's data.

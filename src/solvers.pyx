@@ -16,9 +16,9 @@ Design
 * An ``Objective`` holds the data and the problem; the solvers only see
   ``theta = [coef (K*d, row-major) | intercept (K)]`` in float64.
 * L1 penalties produce exact zeros by construction: OWL-QN projects every
-  step onto an orthant (Andrew & Gao, ICML 2007), and the gradient methods
-  take proximal (soft-thresholding) steps.  Nothing is thresholded after
-  the fact.
+  step onto an orthant (Andrew & Gao, ICML 2007), gradient descent takes
+  proximal (soft-thresholding) steps, and SGD clips each weight by its
+  cumulative penalty, never past 0.  Nothing is thresholded after the fact.
 * What these solvers must never do: return non-finite coefficients.  A
   non-finite objective stops the solver with status NONFINITE and the
   Python layer raises.
@@ -907,7 +907,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
         int n_iter_no_change, int first_epoch, object callback, int verbose,
         double[::1] loss_curve):
-    """Mini-batch stochastic (proximal) gradient descent.
+    """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
     ``seed``) and steps along the mean gradient of each batch.  An L1 term

@@ -341,3 +341,19 @@ def test_partial_fit_needs_classes_and_rejects_new_labels():
     with pytest.raises(ValueError, match="y contains 2, which is not one of the "
                                          r"classes \[0, 1\]"):
         model.partial_fit(X, np.where(y == 1, 2, 0))
+
+
+def test_partial_fit_continues_from_fit_and_refuses_balanced():
+    X, y = make_classification(n_samples=400, n_features=5, random_state=0)
+    model = LogisticRegression(random_state=0).fit(X, y)
+    coef = model.coef_.copy()
+    model.partial_fit(X[:50], y[:50], classes=[0, 1])
+    fresh = LogisticRegression(random_state=0).partial_fit(X[:50], y[:50],
+                                                           classes=[0, 1])
+    # One small epoch from the fitted model stays near it; from zero it
+    # does not get there.
+    assert np.linalg.norm(model.coef_ - coef) < np.linalg.norm(fresh.coef_ - coef)
+    with pytest.raises(ValueError, match="class_weight='balanced' needs"):
+        LogisticRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    # partial_fit ignores solver, so solver='newton' with L1 is no error there
+    LogisticRegression(solver="newton", penalty="l1").partial_fit(X, y, classes=[0, 1])

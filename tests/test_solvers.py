@@ -217,6 +217,8 @@ L1_CASES = [
     pytest.param("breast_cancer", "elasticnet", 0.1, 0.5, id="bc-en"),
     pytest.param("wine", "l1", 0.5, None, id="wine-l1"),
     pytest.param("wine", "elasticnet", 0.5, 0.5, id="wine-en"),
+    pytest.param("iris", "l1", 0.5, None, id="iris-l1"),
+    pytest.param("iris", "elasticnet", 0.5, 0.5, id="iris-en"),
 ]
 
 
