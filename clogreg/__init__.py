@@ -3,12 +3,13 @@
 __version__ = "0.1.0"
 
 from ._config import get_include, show_config
-from ._exceptions import ConvergenceWarning, NotFittedError
+from ._exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from ._functions import sigmoid, softmax
 from ._logistic import LogisticRegression
 
 __all__ = [
     "ConvergenceWarning",
+    "DataConversionWarning",
     "LogisticRegression",
     "NotFittedError",
     "get_include",

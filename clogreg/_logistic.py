@@ -6,6 +6,7 @@ the iterations run in ``clogreg.solvers`` and the arithmetic in
 and never store non-finite coefficients.
 """
 
+import inspect
 import math
 import numbers
 import warnings
@@ -13,7 +14,7 @@ import warnings
 import numpy as np
 
 from . import kernels, solvers
-from ._exceptions import ConvergenceWarning, NotFittedError
+from ._exceptions import ConvergenceWarning, not_fitted_error
 from ._validation import (
     as_row_matrix,
     check_sample_weight,
@@ -170,6 +171,59 @@ class LogisticRegression:
         if self.penalty != "l2":
             changed.insert(0, f"penalty={self.penalty!r}")
         return f"LogisticRegression({', '.join(changed)})"
+
+    # ------------------------------------------- the scikit-learn protocol
+    @classmethod
+    def _param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values() if p.name != "self")
+
+    def get_params(self, deep=True):
+        """The constructor parameters, as a dict (scikit-learn protocol).
+
+        Examples
+        --------
+        >>> from clogreg import LogisticRegression
+        >>> LogisticRegression(C=2.0).get_params()["C"]
+        2.0
+        """
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set constructor parameters; returns self (scikit-learn protocol).
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a parameter of the constructor.
+
+        Examples
+        --------
+        >>> from clogreg import LogisticRegression
+        >>> LogisticRegression().set_params(C=0.5, solver="newton").C
+        0.5
+        """
+        valid = set(self._param_names())
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for LogisticRegression; "
+                                 f"valid parameters are {sorted(valid)}")
+            setattr(self, name, value)
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coef_")
+
+    def __sklearn_tags__(self):
+        # Imported only when scikit-learn asks: it is not a dependency.
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier",
+                    target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=True),
+                    input_tags=InputTags(sparse=True))
+
+    _estimator_type = "classifier"   # scikit-learn < 1.6 reads this
 
     # ------------------------------------------------------------ params
     def _validated_params(self, partial=False):
@@ -455,6 +509,8 @@ class LogisticRegression:
                              "the whole data, which partial_fit never sees; pass "
                              "a dict of class weights instead")
         first = not hasattr(self, "_partial_state")
+        if first and classes is None and hasattr(self, "classes_"):
+            classes = self.classes_          # continuing a model fit() made
         if first:
             if classes is None:
                 raise ValueError("the first call to partial_fit needs classes=, "
@@ -488,8 +544,9 @@ class LogisticRegression:
         n, d = X.shape
         k = 1 if all_classes.shape[0] == 2 else all_classes.shape[0]
         if not first and d != self.n_features_in_:
-            raise ValueError(f"X has {d} features, but this model was fitted with "
-                             f"{self.n_features_in_}")
+            raise ValueError(f"X has {d} features, but LogisticRegression is "
+                             f"expecting {self.n_features_in_} features as input "
+                             "(the number it was fitted with)")
         weight_sum = float(n if sw is None else sw.sum())
         if not weight_sum > 0:
             raise ValueError("every sample of this batch has weight 0")
@@ -560,7 +617,7 @@ class LogisticRegression:
         try:
             uniq, codes = check_y(classes, len(classes))
         except (ValueError, TypeError) as exc:
-            if str(exc).startswith("y has a single class"):
+            if str(exc).startswith("y has 1 class"):
                 raise unordered from None
             raise type(exc)(f"invalid classes: {exc}") from None
         if uniq.shape[0] != codes.shape[0] or (
@@ -592,13 +649,14 @@ class LogisticRegression:
     # ---------------------------------------------------------- prediction
     def _check_predict_input(self, X):
         if not hasattr(self, "coef_"):
-            raise NotFittedError(
+            raise not_fitted_error(
                 "this LogisticRegression is not fitted yet; call fit(X, y) "
                 "first")
         X = check_X(X, accept_sparse=True)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this model was "
-                             f"fitted with {self.n_features_in_}")
+            raise ValueError(f"X has {X.shape[1]} features, but LogisticRegression "
+                             f"is expecting {self.n_features_in_} features as "
+                             "input (the number it was fitted with)")
         coef = np.ascontiguousarray(self.coef_, dtype=np.float64)
         intercept = np.ascontiguousarray(self.intercept_, dtype=np.float64)
         return X, as_row_matrix(X), coef, intercept

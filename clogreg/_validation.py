@@ -18,10 +18,12 @@ wrong and how to fix it.  This module must never modify the caller's data.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
 from . import kernels
+from ._exceptions import DataConversionWarning
 
 _FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -70,8 +72,8 @@ def check_sparse(X, *, name="X"):
     if X.format != "csr":
         X = X.tocsr()
     if X.dtype.kind == "c":
-        raise TypeError(f"{name} is complex (dtype {X.dtype}); pass real-valued "
-                        "features")
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}; "
+                         "pass real-valued features")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} has unsupported dtype {X.dtype}; pass a numeric "
                         "sparse matrix")
@@ -136,17 +138,17 @@ def check_X(X, *, name="X", accept_sparse=False):
                 raise ValueError(
                     f"{name} contains an integer too large for float64; "
                     "rescale the features") from None
-            except (ValueError, TypeError):
+            except (ValueError, TypeError) as exc:
                 raise TypeError(
-                    f"{name} has dtype object with non-numeric entries; "
+                    f"{name} has dtype object with non-numeric entries ({exc}); "
                     f"convert {name} to a numeric array first") from None
         elif kind in "US":
             raise TypeError(
                 f"{name} contains strings (dtype {arr.dtype}); "
                 "logistic regression needs numeric features: encode them first")
         elif kind == "c":
-            raise TypeError(f"{name} is complex (dtype {arr.dtype}); "
-                            "pass real-valued features")
+            raise ValueError(f"Complex data not supported: {name} has dtype "
+                             f"{arr.dtype}; pass real-valued features")
         elif kind not in "biuf":
             raise TypeError(f"{name} has unsupported dtype {arr.dtype}; "
                             "pass a numeric array")
@@ -159,14 +161,16 @@ def check_X(X, *, name="X", accept_sparse=False):
         hint = (f" reshape with {name}.reshape(-1, 1) for a single feature"
                 f" or {name}.reshape(1, -1) for a single sample;"
                 if arr.ndim == 1 else "")
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got "
+        raise ValueError(f"Reshape your data: {name} must be 2-D (n_samples, "
+                         "n_features), got "
                          f"{arr.ndim}-D with shape {arr.shape};{hint}".rstrip(";"))
     n, d = arr.shape
     if n == 0:
         raise ValueError(f"{name} has 0 samples (shape {arr.shape}); "
                          "at least one is required")
     if d == 0:
-        raise ValueError(f"{name} has 0 features (shape {arr.shape}); "
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a "
+                         "minimum of 1 is required; "
                          "at least one is required")
     if not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr)
@@ -191,13 +195,20 @@ def check_y(y, n_samples):
     """Return ``(classes, y_index)``: sorted unique labels and int32 codes."""
     if _is_sparse(y):
         raise TypeError("y must be a 1-D array of labels, not a sparse matrix")
+    if y is None:
+        raise ValueError("LogisticRegression requires y to be passed, but the "
+                         "target y is None")
     raw = y
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; "
+                      "it was raveled to shape (n_samples,): pass y.ravel() to "
+                      "silence this warning", DataConversionWarning, stacklevel=3)
+        y = y.ravel()
+        raw = raw if isinstance(raw, np.ndarray) else y
     if y.ndim != 1:
-        hint = (" use y.ravel() for a column vector;"
-                if y.ndim == 2 and y.shape[1] == 1 else "")
-        raise ValueError(f"y must be 1-D, got shape {y.shape};{hint}"
-                         " multi-output targets are not supported".replace(";;", ";"))
+        raise ValueError(f"y must be 1-D, got shape {y.shape}; multi-output "
+                         "targets are not supported")
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}; "
                          "they must have the same length")
@@ -206,6 +217,11 @@ def check_y(y, n_samples):
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity; every sample needs a "
                          "finite label")
+    if y.dtype.kind == "f" and (y != np.round(y)).any():
+        raise ValueError(
+            "Unknown label type: continuous. y holds non-integer floats, which "
+            "looks like a regression target; a classifier needs class labels "
+            "(integers, integer-valued floats, strings, ...)")
     if y.dtype.kind in "mM" and np.isnat(y).any():
         raise ValueError("y contains NaT; every sample needs a label")
     if y.dtype.kind in "US" and not isinstance(raw, np.ndarray):
@@ -233,7 +249,7 @@ def check_y(y, n_samples):
                         "one comparable type") from None
     if classes.shape[0] < 2:
         raise ValueError(
-            f"y has a single class ({classes[0]!r}); logistic regression needs "
+            f"y has 1 class ({_plain(classes[0])!r}); logistic regression needs "
             "samples of at least two classes")
     return classes, np.ascontiguousarray(y_index.reshape(-1), dtype=np.int32)
 
@@ -243,6 +259,11 @@ def as_row_matrix(X):
     if _is_sparse(X):
         return kernels.RowMatrix.csr(X.data, X.indices, X.indptr, X.shape[1])
     return kernels.RowMatrix(X)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_sample_weight(sample_weight, n_samples):
