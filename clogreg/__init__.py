@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 from ._config import get_include, show_config
 from ._exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from ._functions import sigmoid, softmax
+from ._io import load
 from ._logistic import LogisticRegression
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "LogisticRegression",
     "NotFittedError",
     "get_include",
+    "load",
     "show_config",
     "sigmoid",
     "softmax",

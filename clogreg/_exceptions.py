@@ -24,18 +24,30 @@ class NotFittedError(ValueError, AttributeError):
 _COMBINED = {}
 
 
-def not_fitted_error(message):
-    """A NotFittedError to raise.  When scikit-learn is already imported,
-    the error also subclasses scikit-learn's NotFittedError, so that its
-    tools recognise it; scikit-learn is never imported here."""
+def _with_sklearn_twin(ours, name):
+    """``ours``, or when scikit-learn is already imported, a subclass of
+    both ``ours`` and scikit-learn's class of the same name, so that
+    scikit-learn's tools and warning filters recognise it.  scikit-learn is
+    never imported here."""
     import sys
 
     sk = sys.modules.get("sklearn.exceptions")
-    if sk is None:
-        return NotFittedError(message)
-    cls = _COMBINED.get(sk.NotFittedError)
+    theirs = getattr(sk, name, None)
+    if theirs is None:
+        return ours
+    cls = _COMBINED.get((ours, theirs))
     if cls is None:
-        cls = type("NotFittedError", (NotFittedError, sk.NotFittedError),
-                   {"__module__": __name__, "__doc__": NotFittedError.__doc__})
-        _COMBINED[sk.NotFittedError] = cls
-    return cls(message)
+        cls = type(name, (ours, theirs), {"__module__": __name__,
+                                          "__doc__": ours.__doc__})
+        _COMBINED[(ours, theirs)] = cls
+    return cls
+
+
+def not_fitted_error(message):
+    """A NotFittedError to raise (see ``_with_sklearn_twin``)."""
+    return _with_sklearn_twin(NotFittedError, "NotFittedError")(message)
+
+
+def data_conversion_warning():
+    """The DataConversionWarning class to warn with."""
+    return _with_sklearn_twin(DataConversionWarning, "DataConversionWarning")

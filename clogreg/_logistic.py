@@ -17,10 +17,12 @@ from . import kernels, solvers
 from ._exceptions import ConvergenceWarning, not_fitted_error
 from ._validation import (
     as_row_matrix,
+    check_feature_names,
     check_sample_weight,
     check_scalar,
     check_X,
     check_y,
+    feature_names,
 )
 
 _SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
@@ -405,6 +407,7 @@ class LogisticRegression:
         ((1, 1), [0, 1])
         """
         solver, n_threads = self._validated_params()
+        names = feature_names(X)
         X = check_X(X, accept_sparse=True)
         classes, y_index = check_y(y, X.shape[0])
         self.__dict__.pop("_partial_state", None)   # fit starts a new stream
@@ -452,9 +455,16 @@ class LogisticRegression:
 
         self._raise_or_warn(status, n_iter, solver, max_iter, tol)
         self._store(theta, classes, k, d, X.dtype, mean, scale)
+        self._set_feature_names(names)
         self.n_iter_ = int(n_iter)
         self.loss_curve_ = curve[:n_iter].copy()
         return self
+
+    def _set_feature_names(self, names):
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
 
     def _batch_size(self, n):
         if self.batch_size is None:
@@ -524,6 +534,9 @@ class LogisticRegression:
                     np.unique(np.asarray(classes)), all_classes):
                 raise ValueError(f"classes differ from those of the first "
                                  f"partial_fit call ({all_classes.tolist()})")
+        names = feature_names(X)
+        if not first:
+            check_feature_names(self, X)
         X = check_X(X, accept_sparse=True)
         y_arr = np.asarray(y)
         if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0]:
@@ -578,6 +591,8 @@ class LogisticRegression:
             int(self.verbose), curve)
         self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
+        if first:
+            self._set_feature_names(names)
         state["calls"] += 1
         self.n_iter_ = state["calls"]
         self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
@@ -646,12 +661,43 @@ class LogisticRegression:
         model.loss_curve_ = np.zeros(0)
         return model
 
+    # ---------------------------------------------------------- model files
+    def save(self, path):
+        """Write the fitted model to ``path`` as a versioned JSON document.
+
+        The file holds the format and clogreg versions, the parameters
+        (except ``callback``, which is code), ``classes_`` with their type,
+        ``coef_`` and ``intercept_`` bit for bit, the standardisation
+        statistics, ``n_features_in_`` and ``feature_names_in_``.  The write
+        is atomic: a temporary file in the same directory is renamed over
+        ``path``, so a failed save never leaves a half-written model.
+        Read it back with ``clogreg.load``, which executes nothing.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from clogreg import LogisticRegression, load
+        >>> model = LogisticRegression().fit([[0], [1], [2], [3]], ["a", "a", "b", "b"])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+        >>> model.save(path)
+        >>> load(path).predict([[3]]).tolist()
+        ['b']
+        """
+        from ._io import save
+
+        save(self, path)
+
     # ---------------------------------------------------------- prediction
     def _check_predict_input(self, X):
         if not hasattr(self, "coef_"):
             raise not_fitted_error(
                 "this LogisticRegression is not fitted yet; call fit(X, y) "
                 "first")
+        check_feature_names(self, X)
         X = check_X(X, accept_sparse=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but LogisticRegression "

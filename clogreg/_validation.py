@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from . import kernels
-from ._exceptions import DataConversionWarning
+from ._exceptions import data_conversion_warning
 
 _FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -203,7 +203,8 @@ def check_y(y, n_samples):
     if y.ndim == 2 and y.shape[1] == 1:
         warnings.warn("A column-vector y was passed when a 1d array was expected; "
                       "it was raveled to shape (n_samples,): pass y.ravel() to "
-                      "silence this warning", DataConversionWarning, stacklevel=3)
+                      "silence this warning", data_conversion_warning(),
+                      stacklevel=3)
         y = y.ravel()
         raw = raw if isinstance(raw, np.ndarray) else y
     if y.ndim != 1:
@@ -252,6 +253,53 @@ def check_y(y, n_samples):
             f"y has 1 class ({_plain(classes[0])!r}); logistic regression needs "
             "samples of at least two classes")
     return classes, np.ascontiguousarray(y_index.reshape(-1), dtype=np.int32)
+
+
+def feature_names(X):
+    """String column names of a DataFrame-like X, as an object array, or
+    None.  Mixed string and non-string names are an error, as in
+    scikit-learn; all-non-string names (a default RangeIndex) mean None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or _is_sparse(X):
+        return None
+    names = list(columns)
+    kinds = {isinstance(name, str) for name in names}
+    if kinds == {True}:
+        return np.array(names, dtype=object)
+    if kinds == {True, False}:
+        raise TypeError("X has column names of mixed types (some strings, some "
+                        "not); use string names for every column, or none")
+    return None
+
+
+def check_feature_names(model, X):
+    """Compare X's column names with those ``model`` was fitted with:
+    a mismatch is a ValueError; names on one side only, a UserWarning."""
+    fitted = getattr(model, "feature_names_in_", None)
+    given = feature_names(X)
+    if fitted is None and given is None:
+        return
+    if fitted is None:
+        warnings.warn("X has feature names, but LogisticRegression was fitted "
+                      "without feature names", UserWarning, stacklevel=3)
+        return
+    if given is None:
+        warnings.warn("X does not have valid feature names, but "
+                      "LogisticRegression was fitted with feature names",
+                      UserWarning, stacklevel=3)
+        return
+    if given.shape != fitted.shape or (given != fitted).any():
+        unseen = [n for n in given if n not in set(fitted)]
+        missing = [n for n in fitted if n not in set(given)]
+        detail = []
+        if unseen:
+            detail.append(f"names unseen at fit time: {unseen[:5]}")
+        if missing:
+            detail.append(f"names seen at fit time, now missing: {missing[:5]}")
+        if not detail:
+            detail.append("the same names in a different order")
+        raise ValueError("The feature names should match those that were passed "
+                         "during fit; " + "; ".join(detail))
 
 
 def as_row_matrix(X):
