@@ -1,5 +1,7 @@
 """Build and runtime facts: ``show_config`` and ``get_include``."""
 
+from __future__ import annotations
+
 import os
 import platform
 import sys
@@ -9,7 +11,7 @@ import numpy as np
 from . import kernels
 
 
-def get_include():
+def get_include() -> str:
     """Directory to put on a downstream build's include path.
 
     It contains the ``clogreg`` package directory, so Cython finds
@@ -24,7 +26,7 @@ def get_include():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def show_config(print_out=True):
+def show_config(print_out: bool = True) -> dict[str, object]:
     """Report how clogreg was built and how many threads it will use.
 
     Parameters

@@ -4,20 +4,53 @@
 class ConvergenceWarning(UserWarning):
     """A solver stopped (at ``max_iter`` or in its line search) before its
     convergence test was met.  The coefficients are finite and usable, but
-    not at the tolerance that was asked for."""
+    not at the tolerance that was asked for.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from clogreg import ConvergenceWarning, LogisticRegression
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LogisticRegression(max_iter=1, tol=0).fit([[0], [1], [3]], [0, 1, 1])
+    >>> caught[0].category is ConvergenceWarning
+    True
+    """
 
 
 class DataConversionWarning(UserWarning):
     """Input was converted to the form the estimator needs (for example a
     column-vector y raveled to 1-D).  Named like scikit-learn's warning of
-    the same meaning."""
+    the same meaning (and a subclass of it when scikit-learn is imported).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import clogreg
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = clogreg.LogisticRegression().fit([[0], [1]], [[0], [1]])
+    >>> issubclass(caught[0].category, clogreg.DataConversionWarning)
+    True
+    """
 
 
 class NotFittedError(ValueError, AttributeError):
     """A method that needs a fitted model was called before ``fit``.
 
     Subclasses both ValueError and AttributeError, like scikit-learn's
-    ``NotFittedError``, so either ``except`` clause catches it.
+    ``NotFittedError``, so either ``except`` clause catches it; when
+    scikit-learn is imported, the raised error also subclasses its
+    ``NotFittedError``.
+
+    Examples
+    --------
+    >>> import clogreg
+    >>> try:
+    ...     clogreg.LogisticRegression().predict([[1.0]])
+    ... except clogreg.NotFittedError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, ValueError))
+    NotFittedError True
     """
 
 

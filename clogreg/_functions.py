@@ -1,6 +1,9 @@
 """Vectorised ``sigmoid`` and ``softmax`` on the engine's stable kernels."""
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernels
 
@@ -13,7 +16,7 @@ def _as_float_array(a, name):
     return np.asarray(arr, dtype=dtype, order="C")
 
 
-def sigmoid(z):
+def sigmoid(z: ArrayLike) -> np.ndarray | np.floating:
     """Logistic function ``1 / (1 + exp(-z))``, elementwise.
 
     Never overflows and never warns: every finite input, up to +-1e308,
@@ -49,7 +52,7 @@ def sigmoid(z):
     return out[()] if out.ndim == 0 else out
 
 
-def softmax(Z, axis=-1):
+def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: ``exp(Z) / sum(exp(Z))``, by log-sum-exp.
 
     Subtracting each slice's maximum first means nothing overflows for any

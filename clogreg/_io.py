@@ -12,13 +12,19 @@ target directory and renames it over the target, so a failed save leaves
 no half-written model behind.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import numbers
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ._logistic import LogisticRegression
 
 FORMAT = "clogreg-model"
 FORMAT_VERSION = 1
@@ -279,7 +285,7 @@ def _reject_constant(name):
     raise _Invalid(f"the file contains {name}, which is not a finite number")
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> LogisticRegression:
     """Read a model written by ``LogisticRegression.save``.
 
     Nothing in the file is executed.  A file that is not a valid clogreg
@@ -302,8 +308,8 @@ def load(path):
     >>> model = clogreg.LogisticRegression().fit([[0], [1], [2], [3]], [0, 0, 1, 1])
     >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
     >>> model.save(path)
-    >>> (clogreg.load(path).coef_ == model.coef_).all()
-    np.True_
+    >>> bool((clogreg.load(path).coef_ == model.coef_).all())
+    True
     """
     path = os.fspath(path)
     try:

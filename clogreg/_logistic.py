@@ -6,12 +6,18 @@ the iterations run in ``clogreg.solvers`` and the arithmetic in
 and never store non-finite coefficients.
 """
 
+from __future__ import annotations
+
 import inspect
 import math
 import numbers
+import os
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernels, solvers
 from ._exceptions import ConvergenceWarning, not_fitted_error
@@ -143,11 +149,17 @@ class LogisticRegression:
     [0, 1]
     """
 
-    def __init__(self, penalty="l2", *, C=1.0, l1_ratio=None,
-                 fit_intercept=True, solver="auto", tol=1e-4, max_iter=100,
-                 learning_rate=None, batch_size=None, class_weight=None,
-                 standardize=False, warm_start=False, random_state=None,
-                 n_threads=None, verbose=0, callback=None):
+    def __init__(self, penalty: str | None = "l2", *, C: float = 1.0,
+                 l1_ratio: float | None = None, fit_intercept: bool = True,
+                 solver: str = "auto", tol: float = 1e-4, max_iter: int = 100,
+                 learning_rate: float | None = None,
+                 batch_size: int | None = None,
+                 class_weight: dict[Any, float] | str | None = None,
+                 standardize: bool = False, warm_start: bool = False,
+                 random_state: int | np.random.Generator | None = None,
+                 n_threads: int | None = None, verbose: int = 0,
+                 callback: Callable[[int, float], bool | None] | None = None
+                 ) -> None:
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -180,7 +192,7 @@ class LogisticRegression:
         sig = inspect.signature(cls.__init__)
         return sorted(p.name for p in sig.parameters.values() if p.name != "self")
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor parameters, as a dict (scikit-learn protocol).
 
         Examples
@@ -191,7 +203,7 @@ class LogisticRegression:
         """
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> LogisticRegression:
         """Set constructor parameters; returns self (scikit-learn protocol).
 
         Raises
@@ -375,7 +387,8 @@ class LogisticRegression:
                 ConvergenceWarning, stacklevel=3)
 
     # ---------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> LogisticRegression:
         """Fit the model to X and y.
 
         Parameters
@@ -475,7 +488,9 @@ class LogisticRegression:
                              f"samples ({n}); use at most {n}")
         return batch
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> LogisticRegression:
         """One epoch of mini-batch SGD over X, y, continuing from the current
         coefficients (those of the previous call, or of ``fit`` when the
         classes and features agree): learning from data in chunks.
@@ -600,7 +615,8 @@ class LogisticRegression:
         return self
 
     @classmethod
-    def from_coef(cls, coef, intercept, classes=(0, 1)):
+    def from_coef(cls, coef: ArrayLike, intercept: ArrayLike,
+                  classes: ArrayLike = (0, 1)) -> LogisticRegression:
         """Build a fitted model from known coefficients.
 
         Parameters
@@ -662,7 +678,7 @@ class LogisticRegression:
         return model
 
     # ---------------------------------------------------------- model files
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` as a versioned JSON document.
 
         The file holds the format and clogreg versions, the parameters
@@ -710,7 +726,7 @@ class LogisticRegression:
     def _threads(self):
         return kernels.max_threads() if self.n_threads is None else int(self.n_threads)
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores: log-odds of ``classes_[1]`` (shape (n,)) for two classes,
         else the K softmax logits (shape (n, K)).
 
@@ -727,7 +743,7 @@ class LogisticRegression:
         out = out.astype(X.dtype, copy=False)
         return out.ravel() if coef.shape[0] == 1 else out
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the
         order of ``classes_``.  The dtype follows X (float32 or float64).
 
@@ -743,7 +759,7 @@ class LogisticRegression:
         kernels._predict_into(1, Xm, coef, intercept, out, None, self._threads())
         return out.astype(X.dtype, copy=False)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Log of ``predict_proba``, computed without rounding tiny
         probabilities to 0 first.
 
@@ -763,7 +779,7 @@ class LogisticRegression:
         lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
         return scores - lse
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each row, as labels from ``classes_``.
 
         Examples
@@ -779,7 +795,8 @@ class LogisticRegression:
         kernels._predict_into(2, Xm, coef, intercept, None, idx, self._threads())
         return self.classes_.take(idx)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike,
+              sample_weight: ArrayLike | None = None) -> float:
         """Accuracy (weighted when ``sample_weight`` is given).
 
         Examples
