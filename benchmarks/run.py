@@ -1,76 +1,308 @@
-"""Side-by-side fit benchmark: clogreg against scikit-learn, one run, ratios.
+"""clogreg against its peers, side by side, in one run.
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--out benchmarks/RESULTS.md]
 
-Fits the tall problem make_classification(200_000, 100, n_informative=50,
-random_state=0) in float64 and float32 with the default settings of each
-library, and reports wall time, the objective C * sum(loss) + ||w||^2 / 2
-(one shared numpy formula) and the ratio of clogreg's time to the fastest
-peer's.  Absolute times on a shared machine are noise; read the ratios.
-(Issue 5 extends this to the full suite.)
+Absolute times on a shared machine are noise; every figure that matters
+here is a ratio of two timings taken in the same run, interleaved.  The
+measurements (issue 5):
+
+1. Fit with default settings on five shapes, against scikit-learn's
+   lbfgs, newton-cholesky, liblinear and saga where each applies: wall
+   time, the objective C * sum(loss) + ||W||^2 / 2 from one shared numpy
+   formula, clogreg's time / the fastest peer's, and clogreg's objective
+   minus the best peer objective (relative).  liblinear penalises its
+   intercept, so it counts for time only.
+2. One loss+gradient pass in GB/s of X read, against X.sum() on the same
+   array (the machine's streaming read bandwidth), float64 and float32.
+3. The batch-GD seed's numpy step against clogreg's fixed-step gd.
+4. One-row predict_proba latency against scikit-learn and bare numpy, and
+   batch predict throughput on 200k rows against scikit-learn.
+5. Peak memory of a fit beyond X itself (in a fresh subprocess).
+
+The table is printed and written to benchmarks/RESULTS.md with a
+description of the machine.
 """
 
 import argparse
+import gc
+import os
 import platform
+import subprocess
+import sys
+import textwrap
 import time
 import warnings
 
 import numpy as np
 
-
-def objective(coef, intercept, X, y, C=1.0):
-    z = X @ np.asarray(coef, dtype=np.float64)[0] + float(intercept[0])
-    loss = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
-    return C * loss.sum() + 0.5 * float((np.asarray(coef, dtype=np.float64) ** 2).sum())
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def best_of(fit, repeat):
-    times = []
+# ----------------------------------------------------------------- helpers
+
+def objective(model, X, y, C=1.0):
+    """C * sum of log-losses + ||W||^2 / 2, float64, one formula for all."""
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    Z = np.asarray(X @ coef.T) + intercept
+    codes = np.searchsorted(model.classes_, y)
+    if Z.shape[1] == 1:
+        z = Z[:, 0]
+        loss = np.where(codes == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
+    else:
+        top = Z.max(axis=1, keepdims=True)
+        lse = top[:, 0] + np.log(np.exp(Z - top).sum(axis=1))
+        loss = lse - Z[np.arange(len(codes)), codes]
+    return C * loss.sum() + 0.5 * (coef ** 2).sum()
+
+
+def timed(fn, repeat):
+    """Best wall time of ``repeat`` calls, and the last result."""
+    best, result = np.inf, None
     for _ in range(repeat):
+        gc.collect()
         start = time.perf_counter()
-        model = fit()
-        times.append(time.perf_counter() - start)
-    return min(times), model
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true",
-                        help="20 000 rows instead of 200 000, one repeat")
-    args = parser.parse_args()
-
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
     import sklearn
+
+    import clogreg
+    info = clogreg.show_config(print_out=False)
+    return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+            f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
+            f"clogreg {info['version']} (OpenMP {'on' if info['openmp'] else 'off'}, "
+            f"{info['threads']} threads)")
+
+
+# ------------------------------------------------------------------ shapes
+
+def shapes(quick):
+    from sklearn.datasets import make_classification
+    scale = 10 if quick else 1
+    out = []
+    X, y = make_classification(200_000 // scale, 100, n_informative=50,
+                               random_state=0)
+    out.append(("tall f64", X, y, "binary"))
+    out.append(("tall f32", X.astype(np.float32), y, "binary"))
+    X, y = make_classification(10_000 // scale, 500, n_informative=250,
+                               random_state=0)
+    out.append(("wide", X, y, "binary"))
+    X, y = make_classification(100_000 // scale, 50, n_informative=30,
+                               n_classes=10, random_state=0)
+    out.append(("multinomial", X, y, "multi"))
+    out.append(("sparse csr", *sparse_problem(100_000 // scale, 20_000, 0.002),
+                "binary"))
+    return out
+
+
+def sparse_problem(n, d, density):
+    from scipy import sparse
+    rng = np.random.default_rng(0)
+    X = sparse.random(n, d, density=density, format="csr", random_state=rng,
+                      data_rvs=rng.standard_normal)
+    w = rng.normal(size=d) * (rng.random(d) < 0.2)
+    y = (X @ w + rng.logistic(size=n) > 0).astype(int)
+    return X, y
+
+
+# ------------------------------------------------------------ measurements
+
+def fit_table(quick):
+    from sklearn.linear_model import LogisticRegression as SkLR
+
+    import clogreg
+    repeat = 1 if quick else 2
+    rows = []
+    for name, X, y, kind in shapes(quick):
+        peers = {"sklearn lbfgs": lambda: SkLR(),
+                 "sklearn newton-cholesky": lambda: SkLR(solver="newton-cholesky"),
+                 "sklearn saga": lambda: SkLR(solver="saga")}
+        if kind == "binary":
+            peers["sklearn liblinear"] = lambda: SkLR(solver="liblinear")
+        results = {}
+        for label, make in [("clogreg", clogreg.LogisticRegression), *peers.items()]:
+            if label == "sklearn newton-cholesky" and name == "sparse csr":
+                continue   # dense Hessian of 20 000 features: not applicable
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                seconds, model = timed(lambda make=make: make().fit(X, y), repeat)
+            results[label] = (seconds, objective(model, X, y))
+        solving = {k: v for k, v in results.items() if k != "sklearn liblinear"}
+        best_obj = min(v[1] for k, v in solving.items() if k != "clogreg")
+        fastest = min(v[0] for k, v in results.items() if k != "clogreg")
+        ours = results["clogreg"]
+        for label, (seconds, obj) in results.items():
+            rows.append((name, label, seconds, obj,
+                         "" if label == "sklearn liblinear" else
+                         f"{(obj - best_obj) / best_obj:+.1e}"))
+        rows.append((name, "**clogreg / fastest peer**", ours[0] / fastest,
+                     (ours[1] - best_obj) / best_obj, ""))
+    lines = ["| shape | solver | time (s) | objective | rel. to best peer |",
+             "|---|---|---|---|---|"]
+    for name, label, seconds, obj, rel in rows:
+        if label.startswith("**"):
+            lines.append(f"| {name} | {label} | **{seconds:.2f}** | "
+                         f"**{obj:+.1e}** | |")
+        else:
+            lines.append(f"| {name} | {label} | {seconds:.3f} | {obj:.6f} | {rel} |")
+    return "\n".join(lines)
+
+
+def bandwidth_table(quick):
+    from clogreg import kernels
+    from clogreg._validation import as_row_matrix
+    n = 20_000 if quick else 400_000
+    rng = np.random.default_rng(0)
+    lines = ["| dtype | X.sum() GB/s | loss+gradient pass GB/s | ratio |",
+             "|---|---|---|---|"]
+    threads = kernels.max_threads()
+    for dtype in (np.float64, np.float32):
+        X = rng.normal(size=(n, 100)).astype(dtype)
+        y = (rng.random(n) < 0.5).astype(np.int32)
+        M = as_row_matrix(X)
+        coef, b = np.full((1, 100), 0.01), np.zeros(1)
+        gcoef, gb = np.empty_like(coef), np.empty(1)
+        reps = 20
+        t_sum, _ = timed(lambda X=X: [X.sum() for _ in range(reps)], 3)
+        t_pass, _ = timed(lambda M=M, y=y: [kernels._loss_gradient(
+            M, y, None, coef, b, gcoef, gb, threads) for _ in range(reps)], 3)
+        gbs_sum = X.nbytes * reps / t_sum / 1e9
+        gbs_pass = X.nbytes * reps / t_pass / 1e9
+        lines.append(f"| {np.dtype(dtype).name} | {gbs_sum:.1f} | {gbs_pass:.1f} | "
+                     f"**{gbs_pass / gbs_sum:.2f}** |")
+    return "\n".join(lines)
+
+
+def gd_step_table(quick):
+    import clogreg
+    from sklearn.datasets import make_classification
+    n = 20_000 if quick else 200_000
+    X, y = make_classification(n, 100, n_informative=50, random_state=0)
+    w = np.zeros(100)
+    lr = 1e-6
+    steps = 10
+
+    def seed_steps():
+        nonlocal w
+        for _ in range(steps):
+            p = 1 / (1 + np.exp(-(X @ w)))
+            w += lr * X.T @ (y - p)
+
+    model = clogreg.LogisticRegression(solver="gd", learning_rate=lr * n, tol=0,
+                                       max_iter=steps, fit_intercept=False,
+                                       penalty=None)
+
+    def ours():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+
+    t_seed, _ = timed(seed_steps, 3)
+    t_ours, _ = timed(ours, 3)
+    return ("| numpy seed step (ms) | clogreg gd step (ms) | seed / clogreg |\n"
+            "|---|---|---|\n"
+            f"| {t_seed / steps * 1e3:.2f} | {t_ours / steps * 1e3:.2f} | "
+            f"**{t_seed / t_ours:.2f}** |")
+
+
+def predict_table(quick):
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression as SkLR
 
     import clogreg
+    X, y = make_classification(20_000, 100, n_informative=50, random_state=0)
+    ours = clogreg.LogisticRegression().fit(X, y)
+    sk = SkLR().fit(X, y)
+    w, b = ours.coef_[0].copy(), float(ours.intercept_[0])
+    x = X[:1].copy()
+    reps = 2000 if quick else 20000
 
-    n = 20_000 if args.quick else 200_000
-    repeat = 1 if args.quick else 3
-    X, y = make_classification(n, 100, n_informative=50, random_state=0)
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"clogreg {clogreg.__version__} (threads "
-          f"{clogreg.show_config(print_out=False)['threads']}), "
-          f"numpy {np.__version__}, scikit-learn {sklearn.__version__}")
-    print(f"\ntall {n} x 100, default settings, best of {repeat}\n")
-    print("| dtype | solver | time (s) | objective | time / fastest sklearn |")
-    print("|---|---|---|---|---|")
-    warnings.simplefilter("ignore")
-    for dtype in (np.float64, np.float32):
-        Xd = X.astype(dtype)
-        rows = []
-        for name, make in [("sklearn lbfgs", lambda: SkLR()),
-                           ("sklearn newton-cholesky",
-                            lambda: SkLR(solver="newton-cholesky")),
-                           ("clogreg auto", lambda: clogreg.LogisticRegression())]:
-            seconds, model = best_of(lambda make=make, Xd=Xd: make().fit(Xd, y),
-                                     repeat)
-            rows.append((name, seconds,
-                         objective(model.coef_, model.intercept_, X, y)))
-        fastest_peer = min(s for name, s, _ in rows if name.startswith("sklearn"))
-        for name, seconds, obj in rows:
-            print(f"| {np.dtype(dtype).name} | {name} | {seconds:.3f} | {obj:.6f} | "
-                  f"{seconds / fastest_peer:.2f} |")
+    def loop(fn):
+        def run():
+            for _ in range(reps):
+                fn()
+        return run
+
+    t_np, _ = timed(loop(lambda: 1 / (1 + np.exp(-(x @ w + b)))), 5)
+    t_ours, _ = timed(loop(lambda: ours.predict_proba(x)), 5)
+    t_sk, _ = timed(loop(lambda: sk.predict_proba(x)), 5)
+    big = np.tile(X, (10, 1))   # 200k rows
+    tb_ours, _ = timed(lambda: ours.predict_proba(big), 5)
+    tb_sk, _ = timed(lambda: sk.predict_proba(big), 5)
+    return ("| one-row predict_proba (us) | clogreg | bare numpy | scikit-learn | "
+            "clogreg / numpy |\n|---|---|---|---|---|\n"
+            f"| | {t_ours / reps * 1e6:.1f} | {t_np / reps * 1e6:.1f} | "
+            f"{t_sk / reps * 1e6:.1f} | **{t_ours / t_np:.2f}** |\n\n"
+            "| batch predict_proba, 200k rows | clogreg (rows/s) | scikit-learn "
+            "(rows/s) | clogreg / scikit-learn |\n|---|---|---|---|\n"
+            f"| | {big.shape[0] / tb_ours:.3g} | {big.shape[0] / tb_sk:.3g} | "
+            f"**{tb_sk / tb_ours:.2f}** |")
+
+
+MEMORY_SCRIPT = textwrap.dedent("""
+    import resource, sys, warnings
+    import numpy as np
+    import clogreg
+    n, d, dtype = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32 if dtype == "float32"
+                            else np.float64)
+    y = (X[:, :10].sum(axis=1) + rng.logistic(size=n) > 0).astype(np.int64)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clogreg.LogisticRegression().fit(X, y)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((after - before) * 1024, X.nbytes)
+""")
+
+
+def memory_table(quick):
+    n = 50_000 if quick else 500_000
+    lines = ["| X | X size (MB) | peak growth during fit (MB) | growth / X |",
+             "|---|---|---|---|"]
+    for dtype in ("float64", "float32"):
+        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(n), "100",
+                              dtype], capture_output=True, text=True, check=True,
+                             cwd="/")
+        grown, size = map(int, out.stdout.split())
+        lines.append(f"| {n} x 100 {dtype} | {size / 1e6:.0f} | {grown / 1e6:.1f} | "
+                     f"**{grown / size:.3f}** |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one tenth of the sizes, fewer repeats")
+    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = parser.parse_args()
+
+    sections = [("Machine", machine()),
+                ("1. Fit, default settings", fit_table(args.quick)),
+                ("2. One loss+gradient pass vs streaming read", bandwidth_table(args.quick)),
+                ("3. The batch-GD seed's numpy step vs clogreg gd", gd_step_table(args.quick)),
+                ("4. Prediction", predict_table(args.quick)),
+                ("5. Peak memory during fit, beyond X", memory_table(args.quick))]
+    text = (f"# clogreg benchmarks{' (quick)' if args.quick else ''}\n\n"
+            f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`\n\n"
+            + "\n\n".join(f"## {title}\n\n{body}" for title, body in sections) + "\n")
+    print(text)
+    with open(args.out, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":

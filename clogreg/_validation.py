@@ -174,7 +174,7 @@ def check_X(X, *, name="X", accept_sparse=False):
                          "at least one is required")
     if not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr)
-    bad = kernels._first_nonfinite(arr.reshape(-1))
+    bad = kernels._first_nonfinite(arr)
     if bad >= 0:
         row, col = divmod(int(bad), d)
         if (source is not arr and source.dtype.kind == "f"

@@ -1,0 +1,72 @@
+/* Dense row kernels of clogreg: dot products and axpy, float64 and float32.
+ *
+ * Design: each function is plain C with a fixed evaluation order: the dot
+ * products keep eight independent partial sums (lane k takes elements
+ * k, k+8, k+16, ...) combined by one fixed expression.  The compiler may
+ * map the eight lanes onto SIMD registers but may not reorder them (no
+ * -ffast-math), so every build computes the same bits.
+ *
+ * On x86-64 Linux with glibc, GCC and clang build a baseline (SSE2) and an
+ * AVX2 version of each function and pick one at load time (target_clones,
+ * through an ifunc).  AVX2 without FMA: no fused multiply-add, so both
+ * versions round identically.  Elsewhere (macOS, Windows, musl, ARM) the
+ * baseline is compiled as is.
+ *
+ * float32 rows are widened to float64 before multiplying: the sums are
+ * float64, as everywhere in the engine.
+ */
+#ifndef CLOGREG_SIMD_H
+#define CLOGREG_SIMD_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    (defined(__GNUC__) || defined(__clang__)) && !defined(CLOGREG_NO_CLONES)
+#define CLOGREG_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLOGREG_CLONES
+#endif
+
+#define CLOGREG_DOT_BODY(X_T)                                               \
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                              \
+    ptrdiff_t i = 0, k;                                                     \
+    for (; i + 8 <= n; i += 8) {                                            \
+        for (k = 0; k < 8; k++)                                             \
+            acc[k] += (double)x[i + k] * w[i + k];                          \
+    }                                                                       \
+    for (k = 0; i + k < n; k++)                                             \
+        acc[k] += (double)x[i + k] * w[i + k];                              \
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) +                        \
+           ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+
+CLOGREG_CLONES
+static double clogreg_dot_f64(const double *x, const double *w, ptrdiff_t n)
+{
+    CLOGREG_DOT_BODY(double)
+}
+
+CLOGREG_CLONES
+static double clogreg_dot_f32(const float *x, const double *w, ptrdiff_t n)
+{
+    CLOGREG_DOT_BODY(float)
+}
+
+/* g += a * x */
+CLOGREG_CLONES
+static void clogreg_axpy_f64(double a, const double *x, double *g, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    for (i = 0; i < n; i++)
+        g[i] += a * x[i];
+}
+
+CLOGREG_CLONES
+static void clogreg_axpy_f32(double a, const float *x, double *g, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    for (i = 0; i < n; i++)
+        g[i] += a * (double)x[i];
+}
+
+#endif /* CLOGREG_SIMD_H */
