@@ -253,20 +253,28 @@ def predict_table(quick):
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
-    import resource, sys, warnings
+    import sys, warnings
     import numpy as np
     import clogreg
+
+    def status(key):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+
     n, d, dtype = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d), dtype=np.float32 if dtype == "float32"
                             else np.float64)
     y = (X[:, :10].sum(axis=1) + rng.logistic(size=n) > 0).astype(np.int64)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")                      # reset the peak (VmHWM) to now
+    before = status("VmRSS:")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clogreg.LogisticRegression().fit(X, y)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) * 1024, X.nbytes)
+    print(status("VmHWM:") - before, X.nbytes)
 """)
 
 

@@ -2,23 +2,29 @@
 
 Design: a model file holds data only (numbers, strings, lists), so loading
 one executes nothing, unlike pickle.  Every float is written with Python's
-shortest round-tripping repr, so coefficients come back bit for bit.
-``load`` trusts nothing: it checks the format and version, every field's
-type, the shapes against each other, that numbers are finite, and that the
-parameters are ones ``LogisticRegression`` accepts, and it raises a
-ValueError naming the first problem.  It must never return a model that
-would crash or mispredict later.  ``save`` writes a temporary file in the
-target directory and renames it over the target, so a failed save leaves
-no half-written model behind.
+shortest round-tripping repr, so coefficients come back bit for bit, and
+the labels keep their numpy dtype.  ``load`` trusts nothing: it checks the
+format and version, that every field is present (and no unknown one is),
+every field's type, the shapes against each other, that numbers are
+finite and representable in the model's dtype, and that the parameters are
+ones ``LogisticRegression`` accepts, and it raises a ValueError naming the
+first problem.  It must never return a model that would crash or
+mispredict later.  ``save`` first checks that its document loads back,
+then writes a temporary file in the target directory and renames it over
+the target, so a failed save leaves no half-written model behind and never
+harms an existing file.  The new file gets the usual permissions
+(0o666 minus the umask), like any file the user creates.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
 import os
-import tempfile
+import re
+import secrets
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,6 +42,28 @@ _SAVED_PARAMS = ("penalty", "C", "l1_ratio", "fit_intercept", "solver", "tol",
                  "max_iter", "learning_rate", "batch_size", "class_weight",
                  "standardize", "warm_start", "random_state", "n_threads",
                  "verbose")
+# Integer parameters that reach the engine as a C int.
+_C_INT_PARAMS = ("max_iter", "batch_size", "n_threads", "verbose")
+_C_INT_MAX = 2**31 - 1
+# Real parameters that are converted with float().
+_REAL_PARAMS = ("C", "l1_ratio", "tol", "learning_rate")
+
+# Every field of a format-version-1 document (all required, even if null).
+_FIELDS = ("format", "format_version", "clogreg_version", "params", "classes",
+           "dtype", "coef", "intercept", "n_features_in", "feature_names_in",
+           "standardization", "n_iter")
+
+_INT_DTYPES = ("int8", "int16", "int32", "int64",
+               "uint8", "uint16", "uint32", "uint64")
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+# numpy dtypes each kind of label may be restored as ("U<n>" is also valid
+# for strings).
+_LABEL_DTYPES = {"bool": ("bool", "object"),
+                 "int": _INT_DTYPES + ("object",),
+                 "float": _FLOAT_DTYPES + ("object",),
+                 "str": ("object",)}
+# Longest fixed-width string dtype accepted beyond the longest label.
+_MAX_STR_PADDING = 1024
 
 
 class _Invalid(ValueError):
@@ -46,36 +74,82 @@ def _float_list(values):
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
+def _label_kind(values):
+    """'bool', 'int', 'float' or 'str' for a sequence of scalars, else None."""
+    if all(isinstance(v, (bool, np.bool_)) for v in values):
+        return "bool"
+    if any(isinstance(v, (bool, np.bool_)) for v in values):
+        return None
+    if all(isinstance(v, numbers.Integral) for v in values):
+        return "int"
+    if all(isinstance(v, numbers.Real) for v in values):
+        return "float"
+    if all(isinstance(v, str) for v in values):
+        return "str"
+    return None
+
+
+_TO_JSON = {"bool": bool, "int": int, "float": float, "str": str}
+
+
+def _label_values(kind, values, what):
+    out = [_TO_JSON[kind](v) for v in values]
+    if kind == "float" and not all(math.isfinite(v) for v in out):
+        raise ValueError(f"cannot save {what}: it holds NaN or infinity")
+    return out
+
+
 def _labels(classes):
-    """Classes as (kind, JSON values), keeping their Python type."""
-    kind = classes.dtype.kind
-    if kind == "b":
-        return "bool", [bool(v) for v in classes]
-    if kind in "iu":
-        return "int", [int(v) for v in classes]
-    if kind == "f":
-        return "float", [float(v) for v in classes]
-    if kind == "U" or (kind == "O" and all(isinstance(v, str) for v in classes)):
-        return "str", [str(v) for v in classes]
-    raise ValueError(f"cannot save classes of dtype {classes.dtype}: only bool, "
-                     "int, float and str labels can be stored")
+    """Classes as (kind, numpy dtype, JSON values), keeping their type."""
+    classes = np.asarray(classes)
+    dt = classes.dtype
+    kind = None
+    if classes.ndim == 1:
+        if dt.kind == "b":
+            kind, spec = "bool", "bool"
+        elif dt.kind in "iu" and dt.name in _INT_DTYPES:
+            kind, spec = "int", dt.name
+        elif dt.kind == "f" and dt.name in _FLOAT_DTYPES:
+            kind, spec = "float", dt.name
+        elif dt.kind == "U":
+            kind, spec = "str", f"U{max(dt.itemsize // 4, 1)}"
+        elif dt.kind == "O":
+            kind, spec = _label_kind(list(classes)), "object"
+    if kind is None:
+        raise ValueError(f"cannot save classes of dtype {dt}: only bool, int, "
+                         "float and str labels can be stored")
+    return kind, spec, _label_values(kind, classes, "classes")
 
 
 def _param_value(name, value):
     if name == "random_state" and not (value is None
                                        or isinstance(value, numbers.Integral)):
-        return None
+        return None   # a numpy Generator or RandomState
     if name == "class_weight" and isinstance(value, dict):
-        kind, keys = _labels(np.array(list(value.keys())))
-        return {"kind": kind, "labels": keys,
-                "weights": [float(w) for w in value.values()]}
+        keys = list(value.keys())
+        kind = _label_kind(keys)
+        if kind is None:
+            raise ValueError("cannot save class_weight: its keys must be labels "
+                             "of one kind (bool, int, float or str)")
+        weights = list(value.values())
+        if not all(isinstance(w, numbers.Real) and not isinstance(w, (bool, np.bool_))
+                   and math.isfinite(w) for w in weights):
+            raise ValueError("cannot save class_weight: its weights must be "
+                             "finite numbers")
+        return {"kind": kind, "labels": _label_values(kind, keys, "class_weight"),
+                "weights": [float(w) for w in weights]}
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
+        if math.isnan(value):
+            raise ValueError(f"cannot save parameter {name}=nan")
         return "inf" if math.isinf(value) else float(value)
-    return value
+    raise ValueError(f"cannot save parameter {name}={value!r}: only None, bools, "
+                     "numbers and strings can be stored")
 
 
 def model_document(model):
@@ -87,10 +161,13 @@ def model_document(model):
 
         raise not_fitted_error("this LogisticRegression is not fitted yet; call "
                                "fit(X, y) before save()")
-    kind, classes = _labels(np.asarray(model.classes_))
+    kind, spec, classes = _labels(model.classes_)
     coef = np.asarray(model.coef_)
     intercept = np.asarray(model.intercept_)
     for name, arr in (("coef_", coef), ("intercept_", intercept)):
+        if arr.dtype.name not in ("float32", "float64"):
+            raise ValueError(f"{name} has dtype {arr.dtype}; only float32 and "
+                             "float64 models can be saved")
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} contains NaN or infinity; refusing to save it")
     doc = {
@@ -99,7 +176,7 @@ def model_document(model):
         "clogreg_version": __version__,
         "params": {name: _param_value(name, getattr(model, name))
                    for name in _SAVED_PARAMS},
-        "classes": {"kind": kind, "values": classes},
+        "classes": {"kind": kind, "dtype": spec, "values": classes},
         "dtype": coef.dtype.name,
         "coef": {"shape": list(coef.shape), "values": _float_list(coef)},
         "intercept": _float_list(intercept),
@@ -115,24 +192,50 @@ def model_document(model):
     return doc
 
 
+def _create_temp(directory):
+    """A new, empty temporary file in ``directory``: (path, fd).  Mode 0o666
+    lets the umask decide the permissions, as for any new file."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        tmp = os.path.join(directory, f".clogreg-{secrets.token_hex(8)}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {directory!r}")
+
+
 def save(model, path):
     """Write ``model`` to ``path`` as JSON, atomically (see module docs)."""
     text = json.dumps(model_document(model), allow_nan=False, indent=1)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".clogreg-", suffix=".tmp", dir=directory)
+    # Never write a file that load() would refuse.
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        model_from_document(json.loads(text))
+    except _Invalid as exc:
+        raise ValueError(f"refusing to save a model that could not be loaded "
+                         f"back: {exc}") from None
+    data = text.encode("utf-8")
+    path = os.fsdecode(os.fspath(path))
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp, fd = _create_temp(directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
+    if os.name == "posix":   # make the rename itself durable
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
 
 # ------------------------------------------------------------------ load
@@ -157,34 +260,95 @@ def _as_tuple(types):
     return types if isinstance(types, tuple) else (types,)
 
 
+def _fields(obj, keys, where):
+    """``obj`` must be a JSON object with exactly the fields ``keys``."""
+    _need(isinstance(obj, dict), f"{where} must be a JSON object")
+    for key in keys:
+        _need(key in obj, f"{where} has no {key!r} field")
+    unknown = sorted(set(obj) - set(keys))
+    _need(not unknown, f"{where} has unknown fields {unknown}")
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_finite(v):
+    """A JSON number that is a finite float64 (huge ints are not)."""
+    if not _is_number(v):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def _floats(values, name, length=None):
     _need(isinstance(values, list), f"{name} must be a list of numbers")
-    _need(all(isinstance(v, (int, float)) and not isinstance(v, bool)
-              for v in values), f"{name} must contain only numbers")
-    arr = np.array(values, dtype=np.float64)
-    _need(np.isfinite(arr).all(), f"{name} contains a non-finite number")
+    _need(all(_is_number(v) for v in values), f"{name} must contain only numbers")
+    _need(all(_is_finite(v) for v in values), f"{name} contains a non-finite number")
+    arr = np.array([float(v) for v in values], dtype=np.float64)
     if length is not None:
         _need(arr.shape == (length,), f"{name} has {arr.shape[0]} values, "
                                       f"expected {length}")
     return arr
 
 
-def _restore_labels(kind, values, name):
-    _need(isinstance(values, list) and values, f"{name} must be a non-empty list")
-    checks = {"bool": lambda v: isinstance(v, bool),
-              "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-              "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-              and math.isfinite(v),
-              "str": lambda v: isinstance(v, str)}
-    _need(kind in checks, f"{name} has unknown kind {kind!r}")
-    _need(all(checks[kind](v) for v in values),
+_LABEL_CHECKS = {"bool": lambda v: isinstance(v, bool),
+                 "int": lambda v: _is_number(v) and isinstance(v, int),
+                 "float": _is_finite,
+                 "str": lambda v: isinstance(v, str)}
+
+
+def _label_list(kind, values, name, allow_empty=False):
+    """The labels of ``values`` as Python scalars of ``kind``."""
+    _need(isinstance(kind, str) and kind in _LABEL_CHECKS,
+          f"{name} has unknown kind {kind!r}")
+    _need(isinstance(values, list) and (values or allow_empty),
+          f"{name} must be a non-empty list")
+    _need(all(_LABEL_CHECKS[kind](v) for v in values),
           f"{name} holds values that are not all of kind {kind!r}")
-    if kind == "str":
-        return np.array(values, dtype=object)
-    if kind == "int":
-        _need(all(-2**63 <= v < 2**63 for v in values), f"{name}: integer out of range")
-        return np.array(values, dtype=np.int64)
-    return np.array(values, dtype=bool if kind == "bool" else np.float64)
+    return [float(v) for v in values] if kind == "float" else values
+
+
+def _restore_labels(kind, spec, values, name):
+    """The classes array, of numpy dtype ``spec``."""
+    values = _label_list(kind, values, name)
+    allowed = _LABEL_DTYPES[kind]
+    fixed_width = isinstance(spec, str) and re.fullmatch(r"U[1-9][0-9]{0,8}", spec)
+    if kind == "str" and fixed_width:
+        width = int(spec[1:])
+        longest = max(len(v) for v in values)
+        _need(longest <= width <= longest + _MAX_STR_PADDING,
+              f"{name} dtype {spec} does not fit its labels")
+    else:
+        _need(isinstance(spec, str) and spec in allowed,
+              f"{name} dtype {spec!r} is not valid for labels of kind {kind!r} "
+              f"(expected one of {list(allowed)})")
+    if spec == "object":
+        arr = np.empty(len(values), dtype=object)
+        arr[:] = values
+    elif kind == "int":
+        info = np.iinfo(spec)
+        _need(all(info.min <= v <= info.max for v in values),
+              f"{name}: integer out of range for {spec}")
+        arr = np.array(values, dtype=spec)
+    else:
+        with np.errstate(over="ignore"):
+            arr = np.array(values, dtype=spec)
+    _need(arr.tolist() == values, f"{name} values are not representable as {spec}")
+    return arr
+
+
+def _class_weight(value):
+    _fields(value, ("kind", "labels", "weights"), "class_weight")
+    labels = _label_list(value["kind"], value["labels"], "class_weight labels",
+                         allow_empty=True)
+    weights = _floats(value["weights"], "class_weight weights", len(labels))
+    _need((weights >= 0).all(), "class_weight weights must be >= 0")
+    weights = {lab: float(w) for lab, w in zip(labels, weights, strict=True)}
+    _need(len(weights) == len(labels), "class_weight repeats a label")
+    return weights
 
 
 def _params(doc):
@@ -193,23 +357,29 @@ def _params(doc):
     raw = _get(doc, "params", dict)
     unknown = set(raw) - set(_SAVED_PARAMS)
     _need(not unknown, f"unknown parameters {sorted(unknown)}")
+    missing = [name for name in _SAVED_PARAMS if name not in raw]
+    _need(not missing, f"parameters {missing} are missing")
     params = {}
-    for name, value in raw.items():
+    for name in _SAVED_PARAMS:
+        value = raw[name]
         if name == "class_weight" and isinstance(value, dict):
-            labels = _restore_labels(value.get("kind"), value.get("labels"),
-                                     "class_weight labels")
-            weights = _floats(value.get("weights"), "class_weight weights",
-                              len(labels))
-            value = {(lab.item() if hasattr(lab, "item") else lab): float(w)
-                     for lab, w in zip(labels, weights, strict=True)}
-        if name == "C" and value == "inf":
+            value = _class_weight(value)
+        elif name == "C" and value == "inf":
             value = math.inf
-        _need(value is None or isinstance(value, (bool, int, float, str, dict)),
-              f"parameter {name!r} has an unsupported value")
+        else:
+            _need(value is None or isinstance(value, (bool, int, float, str)),
+                  f"parameter {name!r} has an unsupported value "
+                  f"({type(value).__name__})")
+        if name in _C_INT_PARAMS and _is_number(value):
+            _need(value <= _C_INT_MAX, f"parameter {name!r} is too large ({value})")
+        if name in _REAL_PARAMS and _is_number(value) and isinstance(value, int):
+            _need(_is_finite(value), f"parameter {name!r} is too large")
         params[name] = value
     model = LogisticRegression(**params)
     try:
-        model._validated_params()
+        # partial=True: a solver/penalty pair that only fit() refuses
+        # (partial_fit ignores the solver) is a valid constructor setting.
+        model._validated_params(partial=True)
     except (TypeError, ValueError) as exc:
         raise _Invalid(f"invalid parameters: {exc}") from None
     return model
@@ -224,14 +394,20 @@ def model_from_document(doc):
     _need(version == FORMAT_VERSION,
           f"format_version {version} is not supported (this clogreg reads "
           f"version {FORMAT_VERSION}); save the model again with this version")
+    _fields(doc, _FIELDS, "the file")
+    _get(doc, "clogreg_version", str)
     model = _params(doc)
+
     cls_doc = _get(doc, "classes", dict)
-    classes = _restore_labels(cls_doc.get("kind"), cls_doc.get("values"), "classes")
+    _fields(cls_doc, ("kind", "dtype", "values"), "classes")
+    classes = _restore_labels(cls_doc["kind"], cls_doc["dtype"], cls_doc["values"],
+                              "classes")
     _need(len(classes) >= 2, "classes must hold at least two labels")
     sorted_unique = np.unique(classes)
     _need(len(sorted_unique) == len(classes) and
           all(a == b for a, b in zip(sorted_unique, classes, strict=True)),
           "classes must be distinct and sorted")
+
     dtype = _get(doc, "dtype", str)
     _need(dtype in ("float32", "float64"), f"dtype {dtype!r} is not float32 "
                                            "or float64")
@@ -239,38 +415,43 @@ def model_from_document(doc):
     _need(d >= 1, "n_features_in must be >= 1")
     k = 1 if len(classes) == 2 else len(classes)
     coef_doc = _get(doc, "coef", dict)
-    shape = coef_doc.get("shape")
+    _fields(coef_doc, ("shape", "values"), "coef")
+    shape = coef_doc["shape"]
     _need(shape == [k, d], f"coef shape {shape} does not match {len(classes)} "
                            f"classes and {d} features (expected {[k, d]})")
-    coef = _floats(coef_doc.get("values"), "coef", k * d).reshape(k, d)
+    coef = _floats(coef_doc["values"], "coef", k * d).reshape(k, d)
     intercept = _floats(_get(doc, "intercept", list), "intercept", k)
     if not model.fit_intercept:
         _need((intercept == 0).all(), "intercept must be 0 when fit_intercept "
                                       "is false")
-    names = doc.get("feature_names_in")
+
+    names = doc["feature_names_in"]
     if names is not None:
         _need(isinstance(names, list) and len(names) == d and
               all(isinstance(n, str) for n in names),
-              f"feature_names_in must be {d} strings")
-    std = doc.get("standardization")
+              f"feature_names_in must be null or a list of {d} strings")
+    std = doc["standardization"]
     if std is not None:
-        _need(isinstance(std, dict), "standardization must be an object")
-        mean = _floats(std.get("mean"), "standardization mean", d)
-        scale = _floats(std.get("scale"), "standardization scale", d)
+        _fields(std, ("mean", "scale"), "standardization")
+        mean = _floats(std["mean"], "standardization mean", d)
+        scale = _floats(std["scale"], "standardization scale", d)
         _need((scale > 0).all(), "standardization scale must be positive")
         _need(model.standardize, "standardization statistics given but "
                                  "standardize is false")
     n_iter = _get(doc, "n_iter", int)
     _need(n_iter >= 0, "n_iter must be >= 0")
 
-    model.classes_ = classes
-    model.coef_ = coef.astype(dtype)
-    model.intercept_ = intercept.astype(dtype)
-    # float32 values were stored exactly; a float64 one that is not a float32
-    # would have been rounded: refuse rather than change the model.
-    _need(np.array_equal(model.coef_.astype(np.float64), coef) and
-          np.array_equal(model.intercept_.astype(np.float64), intercept),
+    # float32 values were stored exactly; a number that is not a float32
+    # would be rounded (or overflow): refuse rather than change the model.
+    with np.errstate(over="ignore"):
+        coef_t, intercept_t = coef.astype(dtype), intercept.astype(dtype)
+    _need(np.array_equal(coef_t.astype(np.float64), coef) and
+          np.array_equal(intercept_t.astype(np.float64), intercept),
           f"coefficients are not representable in {dtype}")
+
+    model.classes_ = classes
+    model.coef_ = coef_t
+    model.intercept_ = intercept_t
     model.n_features_in_ = d
     model.n_iter_ = n_iter
     model.loss_curve_ = np.zeros(0)
@@ -301,6 +482,14 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     LogisticRegression
         Fitted; its predictions equal those of the saved model bit for bit.
 
+    Raises
+    ------
+    OSError
+        When the file cannot be read (FileNotFoundError when it does not
+        exist); the message names the path.
+    ValueError
+        When the file is not a valid clogreg model.
+
     Examples
     --------
     >>> import os, tempfile
@@ -313,26 +502,34 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     """
     path = os.fspath(path)
     try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise FileNotFoundError(f"cannot read model file {path!r}: {exc}") from None
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{path!r} is {size} bytes, more than a clogreg model "
-                         "file can be")
-    try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
+        raise OSError(exc.errno, f"cannot read model file {path!r}: "
+                                 f"{exc.strerror or exc}") from None
+    invalid = f"{path!r} is not a valid clogreg model"
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{invalid}: it is larger than {MAX_FILE_BYTES} bytes, "
+                         "more than a clogreg model file can be")
+    if not raw.strip():
+        raise ValueError(f"{invalid}: the file is empty")
+    try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{invalid}: it is not UTF-8 text") from None
+    try:
         doc = json.loads(text, parse_constant=_reject_constant)
+    except _Invalid as exc:
+        raise ValueError(f"{invalid}: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{invalid}: nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{invalid}: not valid JSON (truncated or corrupted?): "
+                         f"{exc}") from None
+    except ValueError as exc:   # e.g. an integer with too many digits
+        raise ValueError(f"{invalid}: not valid JSON: {exc}") from None
+    try:
         return model_from_document(doc)
     except _Invalid as exc:
-        raise ValueError(f"{path!r} is not a valid clogreg model: {exc}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path!r} is not a valid clogreg model: it is not UTF-8 "
-                         "text") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path!r} is not a valid clogreg model: not valid JSON "
-                         f"(truncated or corrupted?): {exc}") from None
-    except RecursionError:
-        raise ValueError(f"{path!r} is not a valid clogreg model: nested too "
-                         "deeply") from None
+        raise ValueError(f"{invalid}: {exc}") from None
