@@ -138,7 +138,8 @@ def fit_table(quick):
                 continue   # dense Hessian of 20 000 features: not applicable
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                seconds, model = timed(lambda make=make: make().fit(X, y), repeat)
+                seconds, model = timed(
+                    lambda make=make, X=X, y=y: make().fit(X, y), repeat)
             results[label] = (seconds, objective(model, X, y))
         solving = {k: v for k, v in results.items() if k != "sklearn liblinear"}
         best_obj = min(v[1] for k, v in solving.items() if k != "clogreg")
@@ -176,9 +177,15 @@ def bandwidth_table(quick):
         coef, b = np.full((1, 100), 0.01), np.zeros(1)
         gcoef, gb = np.empty_like(coef), np.empty(1)
         reps = 20
-        t_sum, _ = timed(lambda X=X: [X.sum() for _ in range(reps)], 3)
-        t_pass, _ = timed(lambda M=M, y=y: [kernels._loss_gradient(
-            M, y, None, coef, b, gcoef, gb, threads) for _ in range(reps)], 3)
+        def sums(X=X, reps=reps):
+            return [X.sum() for _ in range(reps)]
+
+        def passes(M=M, y=y, coef=coef, b=b, gcoef=gcoef, gb=gb, reps=reps):
+            return [kernels._loss_gradient(M, y, None, coef, b, gcoef, gb, threads)
+                    for _ in range(reps)]
+
+        t_sum, _ = timed(sums, 3)
+        t_pass, _ = timed(passes, 3)
         gbs_sum = X.nbytes * reps / t_sum / 1e9
         gbs_pass = X.nbytes * reps / t_pass / 1e9
         lines.append(f"| {np.dtype(dtype).name} | {gbs_sum:.1f} | {gbs_pass:.1f} | "
@@ -187,8 +194,9 @@ def bandwidth_table(quick):
 
 
 def gd_step_table(quick):
-    import clogreg
     from sklearn.datasets import make_classification
+
+    import clogreg
     n = 20_000 if quick else 200_000
     X, y = make_classification(n, 100, n_informative=50, random_state=0)
     w = np.zeros(100)
@@ -299,12 +307,13 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = parser.parse_args()
 
+    q = args.quick
     sections = [("Machine", machine()),
-                ("1. Fit, default settings", fit_table(args.quick)),
-                ("2. One loss+gradient pass vs streaming read", bandwidth_table(args.quick)),
-                ("3. The batch-GD seed's numpy step vs clogreg gd", gd_step_table(args.quick)),
-                ("4. Prediction", predict_table(args.quick)),
-                ("5. Peak memory during fit, beyond X", memory_table(args.quick))]
+                ("1. Fit, default settings", fit_table(q)),
+                ("2. One loss+gradient pass vs streaming read", bandwidth_table(q)),
+                ("3. The batch-GD seed's numpy step vs clogreg gd", gd_step_table(q)),
+                ("4. Prediction", predict_table(q)),
+                ("5. Peak memory during fit, beyond X", memory_table(q))]
     text = (f"# clogreg benchmarks{' (quick)' if args.quick else ''}\n\n"
             f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`\n\n"
             + "\n\n".join(f"## {title}\n\n{body}" for title, body in sections) + "\n")
