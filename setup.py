@@ -8,9 +8,20 @@ Environment variables read at build time:
 * ``CLOGREG_NO_OPENMP=1`` build serially even where OpenMP is available.
 * ``CIBUILDWHEEL=1``    (set by cibuildwheel) a missing OpenMP is an error:
   release wheels must be multithreaded.
+* ``CFLAGS``/``CPPFLAGS``/``LDFLAGS`` are honoured by the OpenMP probe as by
+  the extension build (this is how the macOS wheels find Homebrew's libomp).
+
+Generated C goes to ``build/cython/<release|debug>/``, never next to the
+sources: a release build can then never pick up C generated with the debug
+directives (cythonize only compares timestamps), and the sdist, which
+prunes ``build/``, ships .pyx sources only.  Release builds on gcc/clang
+carry no debug information (``-g0``, and ``-Wl,--strip-debug`` on Linux,
+where the interpreter's own CFLAGS usually contain ``-g``): that keeps a
+wheel at a few hundred kilobytes instead of several megabytes.
 """
 
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -22,6 +33,7 @@ from setuptools.command.build_ext import build_ext
 
 MODULES = ["kernels", "solvers"]
 DEBUG = os.environ.get("CLOGREG_DEBUG", "") not in ("", "0")
+CYTHON_BUILD_DIR = os.path.join("build", "cython", "debug" if DEBUG else "release")
 
 
 def _openmp_flags(compiler):
@@ -56,8 +68,12 @@ def _openmp_flags(compiler):
             try:
                 objs = compiler.compile([path], output_dir=tmp,
                                         extra_postargs=cflags)
-                compiler.link_executable(objs, "probe", output_dir=tmp,
-                                         extra_postargs=lflags)
+                # distutils links executables without LDFLAGS; the
+                # extensions get them, so the probe must too.
+                compiler.link_executable(
+                    objs, "probe", output_dir=tmp,
+                    extra_postargs=lflags + shlex.split(
+                        os.environ.get("LDFLAGS", "")))
             except Exception:  # any compile or link failure means "no"
                 continue
             return cflags, lflags
@@ -71,10 +87,13 @@ class BuildExt(build_ext):
 
     def build_extensions(self):
         msvc = self.compiler.compiler_type == "msvc"
+        link = []
         if DEBUG:
             opt = ["/Od", "/Zi"] if msvc else ["-O0", "-g"]
         else:
-            opt = ["/O2"] if msvc else ["-O3"]
+            opt = ["/O2"] if msvc else ["-O3", "-g0"]
+            if not msvc and sys.platform.startswith("linux"):
+                link = ["-Wl,--strip-debug"]
         omp = _openmp_flags(self.compiler)
         if omp is None and os.environ.get("CIBUILDWHEEL") == "1":
             sys.exit("clogreg: OpenMP is required for release wheels "
@@ -83,18 +102,22 @@ class BuildExt(build_ext):
             print("clogreg: OpenMP not available, building serial kernels")
         for ext in self.extensions:
             ext.extra_compile_args = opt + (omp[0] if omp else [])
-            ext.extra_link_args = omp[1] if omp else []
+            ext.extra_link_args = (omp[1] if omp else []) + link
         super().build_extensions()
 
 
+# include_dirs: the generated C lives under build/, so headers next to the
+# .pyx sources (``cdef extern from "x.h"``) are found through src/.
 extensions = [
-    Extension(f"clogreg.{name}", [f"src/{name}.pyx"]) for name in MODULES
+    Extension(f"clogreg.{name}", [f"src/{name}.pyx"], include_dirs=["src"])
+    for name in MODULES
 ]
 
 setup(
     ext_modules=cythonize(
         extensions,
         include_path=["."],
+        build_dir=CYTHON_BUILD_DIR,
         compiler_directives={
             "boundscheck": DEBUG,
             "wraparound": DEBUG,
