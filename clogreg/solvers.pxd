@@ -12,7 +12,10 @@ scikit-learn's ``C * sum_i s_i loss_i + penalty(W)``.
 
 With standardisation, ``theta`` lives in standardised units: the kernels
 see the effective coefficients ``W / scale`` and intercept
-``b - mean . (W / scale)``, so no scaled copy of X is ever made.
+``b - mean . (W / scale)``, so no scaled copy of X is ever made.  The same
+change of variables also serves as a preconditioner for a problem posed in
+the original units: the penalty then applies to ``W / scale``
+(``pen_scale``), so the optimum is exactly the unstandardised one.
 """
 
 from clogreg.kernels cimport Matrix, RowMatrix
@@ -32,6 +35,8 @@ cdef struct Problem:
     bint fit_intercept
     const double* mean        # standardisation: column means (or NULL)
     const double* inv_scale   # standardisation: 1 / column std (or NULL)
+    const double* pen_scale   # per-feature multiplier of W in the penalty
+                              # (preconditioning: = inv_scale), or NULL
     double* theta_eff         # scratch, n_params
     double* v_eff             # scratch, n_params
     double* proba             # n_samples * n_classes, for Hessian products

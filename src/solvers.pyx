@@ -99,11 +99,15 @@ cdef class Objective:
     alpha, l1 : L2 and L1 strengths on the mean objective
     mean, scale : float64 arrays (standardisation) or None
     n_threads : int
+    precondition : bool
+        With mean and scale: keep the penalty on the coefficients in
+        original units (the change of variables only preconditions).
     """
 
     def __init__(self, RowMatrix X, const int[::1] y, sample_weight,
                  Py_ssize_t n_classes, bint fit_intercept, double alpha,
-                 double l1, mean, scale, int n_threads):
+                 double l1, mean, scale, int n_threads,
+                 bint precondition=False):
         cdef const double[::1] sw
         cdef const double[::1] mu
         cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, i
@@ -138,6 +142,7 @@ cdef class Objective:
             raise ValueError("the sample weights sum to zero")
         self.P.mean = NULL
         self.P.inv_scale = NULL
+        self.P.pen_scale = NULL
         if scale is not None:
             mu = mean
             if mu.shape[0] != d or len(scale) != d:
@@ -149,6 +154,7 @@ cdef class Objective:
                 self._inv_scale[i] = 1.0 / scale[i]
             refs.append(mean)
             self.P.inv_scale = self._inv_scale
+            self.P.pen_scale = self._inv_scale if precondition else NULL
             # Without an intercept, centring would add one: scale only.
             self.P.mean = &mu[0] if fit_intercept else NULL
         self._scratch = <double*>malloc(2 * self.P.n_params * sizeof(double))
@@ -188,6 +194,11 @@ cdef class Objective:
         if f < 0.0:
             raise MemoryError("clogreg: could not allocate the workspace")
         return f
+
+
+cdef inline double _ps(const Problem* P, Py_ssize_t j) noexcept nogil:
+    """Penalty multiplier of coefficient j (1 unless preconditioning)."""
+    return P.pen_scale[j % P.n_features] if P.pen_scale != NULL else 1.0
 
 
 cdef inline void _effective(const Problem* P, const double* theta,
@@ -240,9 +251,12 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
         return -1.0
     if P.inv_scale != NULL:
         _pull_back(P, grad)
+    cdef double c
     for j in range(Kd):
-        penalty += theta[j] * theta[j]
-        grad[j] = grad[j] * inv_w + P.alpha * theta[j]
+        c = _ps(P, j)
+        c = c * c
+        penalty += c * theta[j] * theta[j]
+        grad[j] = grad[j] * inv_w + P.alpha * c * theta[j]
     for j in range(Kd, P.n_params):
         grad[j] = grad[j] * inv_w
     return loss * inv_w + 0.5 * P.alpha * penalty
@@ -265,8 +279,10 @@ cdef int _hessp(Problem* P, const double* v, double* out) noexcept nogil:
         return -1
     if P.inv_scale != NULL:
         _pull_back(P, out)
+    cdef double c
     for j in range(Kd):
-        out[j] = out[j] * inv_w + P.alpha * v[j]
+        c = _ps(P, j)
+        out[j] = out[j] * inv_w + P.alpha * c * c * v[j]
     for j in range(Kd, P.n_params):
         out[j] = out[j] * inv_w
     return 0
@@ -276,7 +292,7 @@ cdef double _l1_norm(const Problem* P, const double* theta) noexcept nogil:
     cdef Py_ssize_t j
     cdef double s = 0.0
     for j in range(P.n_classes * P.n_features):
-        s += fabs(theta[j])
+        s += fabs(theta[j]) * _ps(P, j)
     return s
 
 
@@ -284,8 +300,9 @@ cdef void _pseudo_gradient(const Problem* P, const double* x, const double* g,
                            double* pg) noexcept nogil:
     """Minimum-norm subgradient of F = f + l1 ||W||_1 (Andrew & Gao, 2007)."""
     cdef Py_ssize_t j, Kd = P.n_classes * P.n_features
-    cdef double lam = P.l1
+    cdef double lam
     for j in range(P.n_params):
+        lam = P.l1 * _ps(P, j) if j < Kd else 0.0
         if j >= Kd or lam == 0.0:
             pg[j] = g[j]
         elif x[j] > 0.0:
@@ -304,8 +321,9 @@ cdef void _soft_threshold(const Problem* P, double* x, double t) noexcept nogil:
     """Proximal step of t * l1 * ||W||_1: shrink each coefficient by t * l1
     towards 0, stopping at exactly 0."""
     cdef Py_ssize_t j
-    cdef double lam = t * P.l1
+    cdef double lam
     for j in range(P.n_classes * P.n_features):
+        lam = t * P.l1 * _ps(P, j)
         if x[j] > lam:
             x[j] -= lam
         elif x[j] < -lam:
@@ -752,10 +770,12 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                 with nogil:
                     f = _full(P, x, g_new, True)
                     n_pass += 1
-                if fabs(prered) <= FTOL * max(fabs(f), 1.0) or delta <= DBL_EPSILON * snorm:
-                    # The model predicts no decrease above rounding: done.
-                    status = CONVERGED if _max_abs(g, p) <= max(tol, 1e-12) \
-                        else LINESEARCH_FAILED
+                if fabs(prered) <= FTOL * max(fabs(f), 1.0):
+                    # The model predicts no decrease above rounding: the
+                    # same "negligible relative decrease" stop as L-BFGS.
+                    status = CONVERGED
+                elif delta <= DBL_EPSILON * snorm:
+                    status = LINESEARCH_FAILED   # the trust region collapsed
             loss_curve[it - 1] = f
             gmax = _max_abs(g, p)
             if not (_finite(f) and _all_finite(x, p)):
@@ -995,9 +1015,11 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                             for i in range(Kd):
                                 before = x[i]
                                 if x[i] > 0.0:
-                                    x[i] = max(0.0, x[i] - (owed + applied[i]))
+                                    x[i] = max(0.0, x[i] - (owed * _ps(P, i)
+                                                            + applied[i]))
                                 elif x[i] < 0.0:
-                                    x[i] = min(0.0, x[i] + (owed - applied[i]))
+                                    x[i] = min(0.0, x[i] + (owed * _ps(P, i)
+                                                            - applied[i]))
                                 applied[i] += x[i] - before
                         for i in range(p):
                             avg[i] += x[i]
