@@ -18,6 +18,10 @@ prunes ``build/``, ships .pyx sources only.  Release builds on gcc/clang
 carry no debug information (``-g0``, and ``-Wl,--strip-debug`` on Linux,
 where the interpreter's own CFLAGS usually contain ``-g``): that keeps a
 wheel at a few hundred kilobytes instead of several megabytes.
+
+The ``cdef api`` functions of ``clogreg.capi`` come with a C header that
+Cython writes next to the generated C; ``build_ext`` copies it into the
+package as ``clogreg/capi_api.h`` for plain-C extensions.
 """
 
 import os
@@ -31,7 +35,9 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["kernels", "solvers"]
+MODULES = ["kernels", "solvers", "capi"]
+# Module whose ``cdef api`` header is installed in the package.
+API_MODULES = ["capi"]
 DEBUG = os.environ.get("CLOGREG_DEBUG", "") not in ("", "0")
 CYTHON_BUILD_DIR = os.path.join("build", "cython", "debug" if DEBUG else "release")
 
@@ -83,7 +89,8 @@ def _openmp_flags(compiler):
 
 
 class BuildExt(build_ext):
-    """build_ext that adds optimisation and, when available, OpenMP."""
+    """build_ext that adds optimisation and, when available, OpenMP, and
+    installs the C API header."""
 
     def build_extensions(self):
         msvc = self.compiler.compiler_type == "msvc"
@@ -104,6 +111,30 @@ class BuildExt(build_ext):
             ext.extra_compile_args = opt + (omp[0] if omp else [])
             ext.extra_link_args = (omp[1] if omp else []) + link
         super().build_extensions()
+
+    def _api_headers(self):
+        """(generated header, installed header) pairs."""
+        if self.inplace:
+            package_dir = self.get_finalized_command("build_py").get_package_dir(
+                "clogreg")
+        else:
+            package_dir = os.path.join(self.build_lib, "clogreg")
+        return [(os.path.join(CYTHON_BUILD_DIR, "src", f"{name}_api.h"),
+                 os.path.join(package_dir, f"{name}_api.h"))
+                for name in API_MODULES]
+
+    def run(self):
+        super().run()
+        for generated, installed in self._api_headers():
+            self.copy_file(generated, installed)
+
+    def get_outputs(self):
+        return super().get_outputs() + [dst for _, dst in self._api_headers()]
+
+    def get_output_mapping(self):
+        mapping = super().get_output_mapping()
+        mapping.update({dst: src for src, dst in self._api_headers()})
+        return mapping
 
 
 # include_dirs: the generated C lives under build/, so headers next to the
