@@ -288,6 +288,33 @@ cdef int _hessp(Problem* P, const double* v, double* out) noexcept nogil:
     return 0
 
 
+cdef double _grad_max(const Problem* P, const double* g) noexcept nogil:
+    """Largest absolute entry of the (sub)gradient ``g`` for the stopping
+    test, taken in the coordinates the user's problem is posed in.
+
+    When the change of variables only preconditions (w = theta * u,
+    b_eff = b - mean . w), the gradient in original units is
+    g_w = g_theta / u + mean * g_b, so that ``tol`` keeps scikit-learn's
+    meaning whatever the preconditioner.  With standardize=True the problem
+    is posed in standardised units and ``g`` is already in them.
+    """
+    cdef Py_ssize_t K = P.n_classes, d = P.n_features, k, j
+    cdef double m = 0.0, v
+    if P.pen_scale == NULL:
+        return _max_abs(g, P.n_params)
+    for k in range(K):
+        for j in range(d):
+            v = g[k * d + j] / P.inv_scale[j]
+            if P.mean != NULL:
+                v += P.mean[j] * g[K * d + k]
+            if fabs(v) > m or v != v:
+                m = fabs(v)
+    for j in range(K * d, P.n_params):
+        if fabs(g[j]) > m or g[j] != g[j]:
+            m = fabs(g[j])
+    return m
+
+
 cdef double _l1_norm(const Problem* P, const double* theta) noexcept nogil:
     cdef Py_ssize_t j
     cdef double s = 0.0
@@ -548,7 +575,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
             return 0, NONFINITE, n_eval
         f += P.l1 * _l1_norm(P, x)
         _pseudo_gradient(P, x, g, pg)
-        gmax = _max_abs(pg, p)
+        gmax = _grad_max(P, pg)
         if gmax <= tol:
             return 0, CONVERGED, n_eval
         while it < max_iter:
@@ -624,7 +651,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                 memcpy(x, x_new, p * sizeof(double))
                 memcpy(g, g_new, p * sizeof(double))
                 _pseudo_gradient(P, x, g, pg)
-            gmax = _max_abs(pg, p)
+            gmax = _grad_max(P, pg)
             loss_curve[it - 1] = f_new
             if not (_finite(f_new) and _all_finite(x, p)):
                 status = NONFINITE
@@ -690,7 +717,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
             raise MemoryError("clogreg: could not allocate the workspace")
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_pass
-        gmax = _max_abs(g, p)
+        gmax = _grad_max(P, g)
         if gmax <= tol:
             return 0, CONVERGED, n_pass
         delta = sqrt(_vdot(g, g, p))
@@ -777,7 +804,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                 elif delta <= DBL_EPSILON * snorm:
                     status = LINESEARCH_FAILED   # the trust region collapsed
             loss_curve[it - 1] = f
-            gmax = _max_abs(g, p)
+            gmax = _grad_max(P, g)
             if not (_finite(f) and _all_finite(x, p)):
                 status = NONFINITE
                 break
@@ -838,7 +865,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
         for k in range(10):
             hist[k] = f
         _pseudo_gradient(P, x, g, pg)
-        if _max_abs(pg, p) <= tol:
+        if _grad_max(P, pg) <= tol:
             return 0, CONVERGED, n_eval
         while it < max_iter:
             with nogil:
@@ -897,7 +924,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
                 break
             hist[it % 10] = f_new
             _pseudo_gradient(P, x, g, pg)
-            gmax = _max_abs(pg, p)
+            gmax = _grad_max(P, pg)
             if gmax <= tol:
                 status = CONVERGED
             f = f_new
