@@ -369,7 +369,9 @@ def test_downstream_extension_cimports_the_kernels(tmp_path):
     import sys
     import sysconfig
 
-    if shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc") is None:
+    # Windows has no CC config variable (setuptools finds MSVC itself).
+    cc = sysconfig.get_config_var("CC")
+    if cc and shutil.which(cc.split()[0]) is None:
         pytest.skip("no C compiler")
     (tmp_path / "downstream.pyx").write_text(DOWNSTREAM_PYX)
     (tmp_path / "setup.py").write_text(DOWNSTREAM_SETUP)
