@@ -21,6 +21,8 @@ from numpy.typing import ArrayLike
 
 from . import kernels, solvers
 from ._exceptions import ConvergenceWarning, not_fitted_error
+from ._inference import InferenceResult
+from ._inference import inference as _inference
 from ._validation import (
     as_row_matrix,
     check_feature_names,
@@ -835,6 +837,56 @@ class LogisticRegression:
             raise ValueError(f"y has shape {y.shape}, expected {pred.shape}")
         sw = check_sample_weight(sample_weight, pred.shape[0])
         return float(np.average(pred == y, weights=sw))
+
+    def inference(self, X: ArrayLike, y: ArrayLike,
+                  sample_weight: ArrayLike | None = None) -> InferenceResult:
+        """Standard errors, z statistics, p-values and confidence intervals
+        of the fitted coefficients, from the observed Fisher information
+        ``X~' W X~`` at ``coef_``/``intercept_`` (``X~`` has a leading
+        column of ones when the model has an intercept; ``W = p (1 - p) s``
+        with ``s`` the sample times class weights, read as frequency
+        weights).  For an unpenalised binary model these are statsmodels'
+        ``Logit`` results.
+
+        Pass the data the model was fitted on.  Three or more classes use
+        the reference-class parameterisation of statsmodels' ``MNLogit``
+        (each class against ``classes_[0]``).  A penalised model warns that
+        its p-values are not valid, and its standard errors include the
+        penalty's Hessian.  The normal distribution comes from
+        ``math.erfc``: no scipy needed.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,) or None
+
+        Returns
+        -------
+        InferenceResult
+            With ``params`` (intercept first), ``std_err``, ``z``,
+            ``p_value``, ``cov``, ``conf_int(alpha=0.05)`` and
+            ``summary()``.
+
+        Raises
+        ------
+        ValueError
+            When the maximum-likelihood estimate does not exist (perfect or
+            quasi-perfect separation) or the information is singular
+            (collinear or constant features); also for invalid input.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from clogreg import LogisticRegression
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+        >>> y = np.array([0, 0, 1, 0, 1, 1])
+        >>> model = LogisticRegression(penalty=None, solver="newton", tol=1e-10)
+        >>> res = model.fit(X, y).inference(X, y)
+        >>> res.params.round(4).tolist(), res.p_value.round(3).tolist()
+        ([-3.0351, 1.214], [0.233, 0.183])
+        """
+        return _inference(self, X, y, sample_weight)
 
 
 def _log_odds_start(y_index, sample_weight, n_classes):
