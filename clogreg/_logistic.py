@@ -120,7 +120,9 @@ class LogisticRegression:
         Threads of the engine.  None uses all cores, honouring
         ``OMP_NUM_THREADS``.  Results do not depend on it (bitwise).
     verbose : int, default=0
-        At 1, print the objective every 10 iterations.
+        At 1, print the iteration (the epoch for 'sgd'), the mean objective
+        and the largest gradient entry (for 'sgd', of the last mini-batch)
+        to stdout at the first, every 10th and the last iteration.
     callback : callable or None, default=None
         ``callback(iteration, objective)`` after every iteration; returning
         True stops the fit, keeping the coefficients reached so far.

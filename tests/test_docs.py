@@ -15,7 +15,8 @@ import pytest
 import clogreg
 
 MODULES = ["clogreg._logistic", "clogreg._functions", "clogreg._config",
-           "clogreg._io", "clogreg._exceptions", "clogreg._datasets"]
+           "clogreg._io", "clogreg._exceptions", "clogreg._datasets",
+           "clogreg._inference", "clogreg.plot"]
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "README.md")
 
