@@ -24,8 +24,16 @@ Conventions shared by the array kernels
 * ``rows`` is NULL (use rows ``0 .. n_rows-1``) or ``n_rows`` row indices;
   this is how mini-batches are read without copying them.
 
-Stability: everything in this file is stable API from version 0.1 on,
-except the layout of ``RowMatrix``, which may gain fields.
+Stability
+---------
+Stable API from version 0.1 on: ``Matrix``, ``sigmoid``, ``log1pexp``,
+``softmax_row``, ``loss_gradient``, ``hessian_product``,
+``loss_gradient_dense``, ``predict_rows``, ``decision_function_dense``,
+``predict_proba_dense`` and ``predict_class_dense``.  ``RowMatrix`` is
+internal (its layout may change).  Plain C extensions get the same kernels
+under per-dtype names from ``clogreg.capi`` (``clogreg/capi.pxd``, header
+``clogreg/capi_api.h``).  A module that cimports from here imports
+``clogreg.kernels`` when it is itself imported.
 """
 
 from cython cimport floating
@@ -52,10 +60,14 @@ cdef class RowMatrix:
 # ---------------------------------------------------------------- scalars
 cdef double sigmoid(double z) noexcept nogil
 cdef double log1pexp(double z) noexcept nogil
+# softmax_row returns log(sum(exp(scores))); ``out`` may alias ``scores``.
 cdef double softmax_row(const floating* scores, floating* out,
                         Py_ssize_t n_classes) noexcept nogil
 
 # ---------------------------------------------------------- training pass
+# loss_gradient and loss_gradient_dense return the weighted loss sum, or -1.0
+# when their workspace cannot be allocated; hessian_product returns 0, or -1
+# when out of memory.
 cdef double loss_gradient(
     const Matrix* X, const int* y, const double* sample_weight,
     const double* coef, const double* intercept, Py_ssize_t n_classes,
