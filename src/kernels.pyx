@@ -317,9 +317,24 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     the workspace could not be allocated."""
     cdef Py_ssize_t stride = K * (d + 2) + 1
     cdef Py_ssize_t nb = _n_blocks(n, stride)
-    cdef Py_ssize_t b, j, n_par
+    cdef Py_ssize_t b, j, n_par, nnz = 0
     cdef double loss = 0.0
-    cdef double* work = <double*>malloc(nb * stride * sizeof(double))
+    cdef double* work
+    if indices != NULL:
+        # Sparse rows touch few of the d columns, but every block's private
+        # gradient is cleared and reduced in full: keep that below a 16th of
+        # the pass's own work (a function of the data only, never of the
+        # thread count).
+        if rows == NULL:
+            nnz = indptr[n] - indptr[0]
+        else:
+            for j in range(n):
+                nnz += indptr[rows[j] + 1] - indptr[rows[j]]
+        if nb * stride * 16 > K * nnz:
+            nb = (K * nnz) // (16 * stride)
+            if nb < 1:
+                nb = 1
+    work = <double*>malloc(nb * stride * sizeof(double))
     if work == NULL:
         return -1.0
     n_par = nb if n_threads > nb else n_threads
