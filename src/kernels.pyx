@@ -59,6 +59,10 @@ cdef enum:
     MAX_BLOCKS = 64
     WORKSPACE_DOUBLES = 1 << 22      # 32 MiB
     PREDICT_CHUNK = 1024             # rows per task in the prediction kernels
+    # Below this many multiply-adds a pass runs on one thread: waking a team
+    # costs more than it saves, and on a busy machine a parallel region
+    # waits for its slowest (descheduled) thread.  The result is the same.
+    PARALLEL_MIN_WORK = 1 << 18
 
 
 # ------------------------------------------------------------------ scalars
@@ -338,6 +342,8 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     if work == NULL:
         return -1.0
     n_par = nb if n_threads > nb else n_threads
+    if (K * nnz if indices != NULL else K * n * d) < PARALLEL_MIN_WORK:
+        n_par = 1
     if n_par > 1:
         for b in prange(nb, num_threads=n_par, schedule='static'):
             _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
@@ -524,6 +530,8 @@ cdef int _predict(
     cdef int n_par = n_threads
     if n_par > n_chunks:
         n_par = <int>n_chunks
+    if indices == NULL and n * d * K < PARALLEL_MIN_WORK:
+        n_par = 1
     if n_par <= 1 and K <= 16:
         # Serial path with a stack buffer: no malloc, which matters for
         # one-row latency.
