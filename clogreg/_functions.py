@@ -12,7 +12,8 @@ def _as_float_array(a, name):
     arr = np.asarray(a)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-    dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    dtype = (np.float32 if arr.dtype.kind == "f" and arr.dtype.itemsize == 4
+             else np.float64)
     return np.asarray(arr, dtype=dtype, order="C")
 
 

@@ -283,7 +283,7 @@ class LogisticRegression:
             raise TypeError(f"callback must be callable or None, got "
                             f"{type(self.callback).__name__}")
         cw = self.class_weight
-        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+        if not (cw is None or _is_balanced(cw) or isinstance(cw, dict)):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict "
                              f"mapping labels to weights, got {cw!r}")
         rs = self.random_state
@@ -304,6 +304,10 @@ class LogisticRegression:
         if self.penalty is None or math.isinf(self.C):
             return 0.0, 0.0
         scale = 1.0 / (float(self.C) * weight_sum)
+        if not math.isfinite(scale):
+            raise ValueError(f"C={self.C} is too small: C times the total sample "
+                             f"weight ({weight_sum:g}) underflows; use C >= "
+                             f"{1e-300 / weight_sum:.1g}")
         if self.penalty == "l2":
             return scale, 0.0
         if self.penalty == "l1":
@@ -322,7 +326,7 @@ class LogisticRegression:
         cw = self.class_weight
         if cw is None:
             return sw
-        if cw == "balanced":
+        if _is_balanced(cw):
             counts = np.bincount(y_index, minlength=classes.shape[0])
             per_class = y_index.shape[0] / (classes.shape[0] * counts)
         else:
@@ -463,7 +467,7 @@ class LogisticRegression:
         theta = self._start(classes, y_index, sw, k, d, mean, scale)
         obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
                                 alpha, l1, mean, scale, n_threads, precondition)
-        curve = np.zeros(self.max_iter)
+        curve = []
         max_iter = int(self.max_iter)
         tol = float(self.tol)
         callback, verbose = self.callback, int(self.verbose)
@@ -493,11 +497,19 @@ class LogisticRegression:
             n_passes = n_iter
 
         self._raise_or_warn(status, n_iter, solver, max_iter, tol)
+        if status in (0, 4) and alpha == 0.0 and l1 == 0.0 and _still_descending(
+                obj, theta):
+            warnings.warn(
+                "clogreg: the classes look linearly separable: without a penalty "
+                "the objective keeps decreasing as the coefficients grow, so no "
+                "finite optimum exists and the coefficients returned are "
+                "arbitrary in size; use a penalty (finite C)",
+                ConvergenceWarning, stacklevel=2)
         self._store(theta, classes, k, d, X.dtype, mean, scale)
         self._set_feature_names(names)
         self._n_passes = int(n_passes)   # evaluations over X: for benchmarks
         self.n_iter_ = int(n_iter)
-        self.loss_curve_ = curve[:n_iter].copy()
+        self.loss_curve_ = np.array(curve, dtype=np.float64)
         return self
 
     def _set_feature_names(self, names):
@@ -556,7 +568,7 @@ class LogisticRegression:
         [0, 1]
         """
         _, n_threads = self._validated_params(partial=True)
-        if self.class_weight == "balanced":
+        if _is_balanced(self.class_weight):
             raise ValueError("class_weight='balanced' needs the class counts of "
                              "the whole data, which partial_fit never sees; pass "
                              "a dict of class weights instead")
@@ -626,7 +638,7 @@ class LogisticRegression:
         state = self._partial_state
         obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
                                 alpha, l1, mean, scale, n_threads)
-        curve = np.zeros(1)
+        curve = []
         n_iter, status, _ = solvers.sgd(
             obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
             state["seed"] + state["calls"], 1, state["calls"], self.callback,
@@ -638,7 +650,7 @@ class LogisticRegression:
         state["calls"] += 1
         self.n_iter_ = state["calls"]
         self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
-                                     if not first else np.zeros(0), curve[:n_iter])
+                                     if not first else np.zeros(0), curve)
         return self
 
     @classmethod
@@ -755,7 +767,8 @@ class LogisticRegression:
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores: log-odds of ``classes_[1]`` (shape (n,)) for two classes,
-        else the K softmax logits (shape (n, K)).
+        else the K softmax logits (shape (n, K)); always float64, as a score
+        may exceed float32's range.
 
         Examples
         --------
@@ -767,7 +780,8 @@ class LogisticRegression:
         X, Xm, coef, intercept = self._check_predict_input(X)
         out = np.empty((X.shape[0], coef.shape[0]))
         kernels._predict_into(0, Xm, coef, intercept, out, None, self._threads())
-        out = out.astype(X.dtype, copy=False)
+        # Always float64: a score can exceed float32's range even when X and
+        # the coefficients are float32, and must not turn into inf.
         return out.ravel() if coef.shape[0] == 1 else out
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
@@ -900,6 +914,22 @@ def _log_odds_start(y_index, sample_weight, n_classes):
     if n_classes == 2:
         return np.array([log_freq[1] - log_freq[0]])
     return log_freq - log_freq.mean()
+
+
+def _still_descending(obj, theta):
+    """True when doubling the parameters (coefficients and intercepts: the
+    whole separating direction) lowers the unpenalised objective.  Near a
+    finite optimum of a convex function that is impossible, so the data
+    are separable along theta.  Costs two passes, unpenalised fits only."""
+    grad = np.empty_like(theta)
+    f = obj.value_and_gradient(theta, grad)
+    f2 = obj.value_and_gradient(2.0 * theta, grad)
+    return f2 < f
+
+
+def _is_balanced(class_weight):
+    # An array compared with a string would broadcast: test the type first.
+    return isinstance(class_weight, str) and class_weight == "balanced"
 
 
 def _theta_from_model(model, k, d, mean, scale):

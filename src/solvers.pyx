@@ -360,12 +360,17 @@ cdef void _soft_threshold(const Problem* P, double* x, double t) noexcept nogil:
 
 
 cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
-                        double f, double gmax, int status) except -1:
-    """Ctrl-C check, progress line and user callback after iteration ``it``.
+                        double f, double gmax, int status,
+                        list loss_curve) except -1:
+    """Record the objective, check for Ctrl-C, print progress and call the
+    user's callback after iteration ``it``.
 
     ``status`` is MAX_ITER while the solver would go on.  Returns the status
-    to continue with: CALLBACK_STOP if the callback returned True.
+    to continue with: CALLBACK_STOP if the callback returned True.  The
+    curve grows as iterations happen, so a huge ``max_iter`` reserves
+    nothing.
     """
+    loss_curve.append(f)
     PyErr_CheckSignals()
     cdef bint last = status != MAX_ITER or it == max_iter
     if verbose > 0 and (it == 1 or it % PRINT_EVERY == 0 or last):
@@ -533,7 +538,7 @@ cdef int _orthant_search(Problem* P, const double* x, double F0,
 
 
 def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
-          int memory, object callback, int verbose, double[::1] loss_curve):
+          int memory, object callback, int verbose, list loss_curve):
     """Limited-memory BFGS (Nocedal & Wright, Algorithms 7.4 and 7.5); with
     an L1 term, its orthant-wise variant OWL-QN.
 
@@ -652,7 +657,6 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                 memcpy(g, g_new, p * sizeof(double))
                 _pseudo_gradient(P, x, g, pg)
             gmax = _grad_max(P, pg)
-            loss_curve[it - 1] = f_new
             if not (_finite(f_new) and _all_finite(x, p)):
                 status = NONFINITE
                 break
@@ -662,7 +666,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                 status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status)
+                                    status, loss_curve)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -673,7 +677,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
 # ---------------------------------------------------- trust-region Newton
 
 def newton(Objective obj, double[::1] theta, double tol, int max_iter,
-           object callback, int verbose, double[::1] loss_curve):
+           object callback, int verbose, list loss_curve):
     """Trust-region Newton-CG for smooth (L2 or unpenalised) problems.
 
     The method of LIBLINEAR (Lin, Weng & Keerthi, "Trust region Newton
@@ -803,7 +807,6 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                     status = CONVERGED
                 elif delta <= DBL_EPSILON * snorm:
                     status = LINESEARCH_FAILED   # the trust region collapsed
-            loss_curve[it - 1] = f
             gmax = _grad_max(P, g)
             if not (_finite(f) and _all_finite(x, p)):
                 status = NONFINITE
@@ -811,7 +814,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
             if gmax <= tol:
                 status = CONVERGED
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status)
+                                    status, loss_curve)
             if status != MAX_ITER:
                 break
         return it, status, n_pass
@@ -823,7 +826,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
 
 def gd(Objective obj, double[::1] theta, double tol, int max_iter,
        double learning_rate, double initial_step, object callback,
-       int verbose, double[::1] loss_curve):
+       int verbose, list loss_curve):
     """Full-batch (proximal) gradient descent.
 
     With ``learning_rate > 0``: fixed steps ``theta -= learning_rate * grad``
@@ -918,7 +921,6 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
             it += 1
             memcpy(x, x_new, p * sizeof(double))
             memcpy(g, g_new, p * sizeof(double))
-            loss_curve[it - 1] = f_new
             if not (_finite(f_new) and _all_finite(x, p) and _all_finite(g, p)):
                 status = NONFINITE
                 break
@@ -929,7 +931,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
                 status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status)
+                                    status, loss_curve)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -953,7 +955,7 @@ cdef inline unsigned long long _splitmix64(unsigned long long* state) noexcept n
 def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
         int n_iter_no_change, int first_epoch, object callback, int verbose,
-        double[::1] loss_curve):
+        list loss_curve):
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
@@ -965,7 +967,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     that successive ``partial_fit`` calls keep decaying).  The returned
     ``theta`` is the average of the iterates of the last epoch (tail
     averaging, Polyak & Juditsky 1992): it cancels most of the noise of the
-    last steps.  ``loss_curve[e]`` is the weighted mean of the batch
+    last steps.  The e-th entry appended to ``loss_curve`` is the weighted mean of the batch
     objectives seen during epoch e (free: each is a by-product of its
     gradient).  Stops when that mean has not improved by ``tol`` for
     ``n_iter_no_change`` epochs.  Returns (n_epochs, status, n_batches).
@@ -1064,7 +1066,6 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                 status = NONFINITE
                 break
             epoch_loss = epoch_loss / epoch_w
-            loss_curve[epoch - 1] = epoch_loss
             if epoch_loss > best - tol:
                 no_improve += 1
             else:
@@ -1074,7 +1075,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
             if no_improve >= n_iter_no_change:
                 status = CONVERGED
             status = _end_iteration(callback, verbose, epoch, max_iter,
-                                    epoch_loss, gmax, status)
+                                    epoch_loss, gmax, status, loss_curve)
             if status != MAX_ITER:
                 break
         if status != NONFINITE and n_steps > 0:

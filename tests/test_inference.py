@@ -234,7 +234,8 @@ def test_multinomial_penalised_hessian_is_the_profile_of_the_full_model():
 def test_complete_separation_is_a_clear_error():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     y = np.array([0, 0, 1, 1])
-    model = LogisticRegression(penalty=None).fit(X, y)
+    with pytest.warns(clogreg.ConvergenceWarning, match="linearly separable"):
+        model = LogisticRegression(penalty=None).fit(X, y)
     with pytest.raises(ValueError, match="separated.*x1"):
         model.inference(X, y)
 

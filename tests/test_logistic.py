@@ -182,7 +182,8 @@ def test_unpenalized_separable_data_stays_finite():
     # coefficients that separate the data, with a vanishing objective.
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     y = np.array([0, 0, 1, 1])
-    model = LogisticRegression(penalty=None, max_iter=50, tol=0).fit(X, y)
+    with pytest.warns(clogreg.ConvergenceWarning, match="linearly separable"):
+        model = LogisticRegression(penalty=None, max_iter=50, tol=0).fit(X, y)
     assert np.isfinite(model.coef_).all() and np.isfinite(model.intercept_).all()
     assert model.score(X, y) == 1.0
     assert model.loss_curve_[-1] < 1e-10
@@ -213,7 +214,7 @@ def test_class_weight_balanced_and_dict_match_sklearn():
         else:
             w = np.where(y == 1, 3.0, 1.0)
 
-        def obj(m):
+        def obj(m, w=w):
             z = X @ m.coef_[0] + m.intercept_[0]
             loss = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
             return (w * loss).sum() + 0.5 * (m.coef_ ** 2).sum()
