@@ -358,12 +358,14 @@ class LogisticRegression:
             return None, None
         d = Xm.shape[1]
         mean = np.zeros(d)
-        var = np.zeros(d)
-        kernels._column_moments(Xm, sw, mean, var)
+        std = np.zeros(d)
+        kernels._column_moments(Xm, sw, mean, std)
         if self.standardize:
-            scale = np.sqrt(var)
+            scale = std
         else:
-            scale = np.sqrt((0.25 if k == 1 else 0.5) * var + alpha)
+            # sqrt(c * std^2 + alpha), without squaring a std near 1e300
+            scale = np.hypot(np.sqrt(0.25 if k == 1 else 0.5) * std,
+                             np.sqrt(alpha))
         scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
         return mean, scale
 
@@ -990,5 +992,6 @@ def _curvature_bound(Xm, sw, k, fit_intercept, alpha, standardized):
     else:
         d = Xm.shape[1]
         _, mean_sq = kernels._column_moments(Xm, None, np.zeros(d), np.zeros(d))
+        mean_sq = min(mean_sq, 1e300)
     c = 0.25 if k == 1 else 0.5
     return c * (mean_sq + (1.0 if fit_intercept else 0.0)) + alpha

@@ -27,7 +27,7 @@ Design
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport exp, fabs, log, log1p
+from libc.math cimport exp, fabs, log, log1p, sqrt
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBuffer_Release,
                              PyObject_GetBuffer)
 from libc.stdint cimport int64_t
@@ -831,17 +831,29 @@ def _first_nonfinite(a):
     return found
 
 
-cdef void _moments(const floating* data, const index_t* indices,
-                   const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
-                   const double* sw, double* mean, double* var,
-                   double* sq_norm_stats) noexcept nogil:
-    # Two passes (mean, then centred squares): the one-pass sum-of-squares
-    # formula loses everything when |mean| >> std.
-    cdef Py_ssize_t i, j
-    cdef double s, total = 0.0, x, row_sq, mx = 0.0, sum_sq = 0.0
+cdef int _moments(const floating* data, const index_t* indices,
+                  const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
+                  const double* sw, double* mean, double* std,
+                  double* sq_norm_stats) noexcept nogil:
+    """Weighted column means and standard deviations, safe up to +-1e308.
+
+    Two passes (mean, then centred squares): the one-pass sum-of-squares
+    formula loses everything when |mean| >> std.  A column whose values
+    exceed 1e100 has its deviations scaled by c_j = max(max|x_j|, |mean_j|)
+    before squaring, so that nothing overflows even near the float64 limit:
+    std_j = c_j * sqrt(sum_i s_i (x_ij / c_j - mean_j / c_j)^2 / S).
+    Returns -1 when out of memory.
+    """
+    cdef Py_ssize_t i, j, col
+    cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
+    cdef bint overflow = False
     cdef const floating* row
+    cdef double* cmax = <double*>malloc(d * sizeof(double))
+    if cmax == NULL:
+        return -1
     memset(mean, 0, d * sizeof(double))
-    memset(var, 0, d * sizeof(double))
+    memset(std, 0, d * sizeof(double))
+    memset(cmax, 0, d * sizeof(double))
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
         total += s
@@ -851,68 +863,104 @@ cdef void _moments(const floating* data, const index_t* indices,
             row = data + i * d
             for j in range(d):
                 row_sq += <double>row[j] * row[j]
+                if fabs(row[j]) > cmax[j]:
+                    cmax[j] = fabs(row[j])
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 row_sq += <double>data[j] * data[j]
+                if fabs(data[j]) > cmax[indices[j]]:
+                    cmax[indices[j]] = fabs(data[j])
         sum_sq += row_sq
         if row_sq > mx:
             mx = row_sq
     for j in range(d):
         mean[j] /= total
+        overflow = overflow or not (mean[j] - mean[j] == 0.0)
+    if overflow:
+        # Some sum overflowed: redo the means with every value scaled by
+        # its column's largest magnitude (|x / cmax| <= 1).
+        memset(mean, 0, d * sizeof(double))
+        for i in range(n):
+            s = sw[i] if sw != NULL else 1.0
+            if indices == NULL:
+                row = data + i * d
+                for j in range(d):
+                    if cmax[j] > 0.0:
+                        mean[j] += s * (row[j] / cmax[j])
+            else:
+                for j in range(indptr[i], indptr[i + 1]):
+                    if cmax[indices[j]] > 0.0:
+                        mean[indices[j]] += s * (data[j] / cmax[indices[j]])
+        for j in range(d):
+            mean[j] = (mean[j] / total) * cmax[j]
+    # Scale only columns whose squares could overflow; multiplying by an
+    # exact power-of-two-free inverse of a large number is harmless, and
+    # small columns keep the plain (unscaled) formula.
+    for j in range(d):
+        if fabs(mean[j]) > cmax[j]:
+            cmax[j] = fabs(mean[j])
+        cmax[j] = 1.0 / cmax[j] if cmax[j] > 1e100 else 1.0   # now: inverse scale
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
         if indices == NULL:
             row = data + i * d
             for j in range(d):
-                x = row[j] - mean[j]
-                var[j] += s * x * x
+                dev = row[j] * cmax[j] - mean[j] * cmax[j]
+                std[j] += s * dev * dev
         else:
             for j in range(indptr[i], indptr[i + 1]):
-                x = data[j] - mean[indices[j]]
-                # the implicit zero of this entry was counted below as
+                col = indices[j]
+                dev = data[j] * cmax[col] - mean[col] * cmax[col]
+                mc = mean[col] * cmax[col]
+                # the implicit zero of this entry is counted below as
                 # (0 - mean)^2; replace it by the real value
-                var[indices[j]] += s * (x * x - mean[indices[j]] * mean[indices[j]])
-    if indices != NULL:
-        for j in range(d):
-            var[j] += total * mean[j] * mean[j]
+                std[col] += s * (dev * dev - mc * mc)
     for j in range(d):
-        var[j] /= total
-        if var[j] < 0.0:
-            var[j] = 0.0
+        if indices != NULL:
+            mc = mean[j] * cmax[j]
+            std[j] += total * mc * mc
+        std[j] = std[j] / total
+        std[j] = sqrt(std[j]) / cmax[j] if std[j] > 0.0 else 0.0
+    free(cmax)
     sq_norm_stats[0] = mx
     sq_norm_stats[1] = sum_sq / n
+    return 0
 
 
 def _column_moments(RowMatrix X, const double[::1] sample_weight,
-                    double[::1] mean, double[::1] var):
-    """Weighted column means and variances into ``mean``/``var``; returns
-    (max, mean) over rows of the squared row norm."""
+                    double[::1] mean, double[::1] std):
+    """Weighted column means and standard deviations into ``mean``/``std``
+    (no overflow for any finite data); returns (max, mean) over rows of the
+    squared row norm."""
     cdef const double* sw = NULL
     cdef double stats[2]
     cdef Matrix* M = &X.M
+    cdef int status = 0
     if sample_weight is not None:
         sw = &sample_weight[0]
     with nogil:
         if M.float_bytes == 8:
             if M.indices == NULL or M.index_bytes == 4:
-                _moments[double, int](<const double*>M.data, <const int*>M.indices,
+                status = _moments[double, int](<const double*>M.data, <const int*>M.indices,
                                       <const int*>M.indptr, M.n_rows, M.n_cols,
-                                      sw, &mean[0], &var[0], stats)
+                                      sw, &mean[0], &std[0], stats)
             else:
-                _moments[double, int64_t](
+                status = _moments[double, int64_t](
                     <const double*>M.data, <const int64_t*>M.indices,
                     <const int64_t*>M.indptr, M.n_rows, M.n_cols, sw,
-                    &mean[0], &var[0], stats)
+                    &mean[0], &std[0], stats)
         else:
             if M.indices == NULL or M.index_bytes == 4:
-                _moments[float, int](<const float*>M.data, <const int*>M.indices,
+                status = _moments[float, int](<const float*>M.data, <const int*>M.indices,
                                      <const int*>M.indptr, M.n_rows, M.n_cols,
-                                     sw, &mean[0], &var[0], stats)
+                                     sw, &mean[0], &std[0], stats)
             else:
-                _moments[float, int64_t](
+                status = _moments[float, int64_t](
                     <const float*>M.data, <const int64_t*>M.indices,
                     <const int64_t*>M.indptr, M.n_rows, M.n_cols, sw,
-                    &mean[0], &var[0], stats)
+                    &mean[0], &std[0], stats)
+    if status != 0:
+        raise MemoryError("clogreg: could not allocate the column statistics")
     return stats[0], stats[1]
 
 

@@ -307,13 +307,13 @@ def test_column_moments_match_numpy(layout, weighted):
     X[rng.random(X.shape) < 0.5] = 0.0
     sw = rng.uniform(0, 2, size=300) if weighted else None
     M = as_matrix(X if layout == "dense" else to_csr(X, layout))
-    mean, var = np.zeros(6), np.zeros(6)
-    mx, mean_sq = kernels._column_moments(M, sw, mean, var)
+    mean, std = np.zeros(6), np.zeros(6)
+    mx, mean_sq = kernels._column_moments(M, sw, mean, std)
     w = np.ones(300) if sw is None else sw
     ref_mean = np.average(X, axis=0, weights=w)
-    ref_var = np.average((X - ref_mean) ** 2, axis=0, weights=w)
+    ref_std = np.sqrt(np.average((X - ref_mean) ** 2, axis=0, weights=w))
     assert_allclose(mean, ref_mean, rtol=1e-13)
-    assert_allclose(var, ref_var, rtol=1e-9)
+    assert_allclose(std, ref_std, rtol=1e-9)
     sq = (X ** 2).sum(axis=1)
     assert_allclose([mx, mean_sq], [sq.max(), sq.mean()], rtol=1e-13)
 
@@ -391,3 +391,19 @@ def test_downstream_extension_cimports_the_kernels(tmp_path):
     ref_loss, ref_grad, _ = ref_loss_grad(X, y, None, coef, None)
     assert_allclose(loss, ref_loss, rtol=1e-13)
     assert_allclose(grad, ref_grad[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+def test_column_moments_do_not_overflow_near_the_float64_limit(layout):
+    # Reference: the same statistics of X / 1e300, computed by numpy and
+    # scaled back (numpy's own variance of X would overflow).
+    rng = np.random.default_rng(5)
+    small = rng.uniform(-1, 1, size=(200, 3))
+    small[rng.random(small.shape) < 0.3] = 0.0
+    X = small * 1e300
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, std = np.zeros(3), np.zeros(3)
+    kernels._column_moments(M, None, mean, std)
+    assert np.isfinite(mean).all() and np.isfinite(std).all()
+    assert_allclose(mean / 1e300, small.mean(axis=0), rtol=1e-12)
+    assert_allclose(std / 1e300, small.std(axis=0), rtol=1e-12)
