@@ -40,14 +40,30 @@ def _position(flat_index, shape):
     return f"index {tuple(int(i) for i in np.unravel_index(flat_index, shape))}"
 
 
+def _is_missing(value):
+    """None, or one of pandas' missing-value scalars (pd.NA, pd.NaT), which
+    nullable pandas columns turn into; pandas is never imported here."""
+    if value is None:
+        return True
+    kind = type(value)
+    return (kind.__name__ in ("NAType", "NaTType")
+            and kind.__module__.startswith("pandas"))
+
+
 def _check_object_entries(arr, name):
-    """Reject None and strings in an object array before the float cast
-    (which would silently turn None into NaN and parse '1.5')."""
+    """Reject missing values, strings and complex numbers in an object
+    array before the float cast (which would silently turn None into NaN,
+    parse '1.5', and fail on pd.NA or 1j with an unhelpful message)."""
     for pos, value in enumerate(arr.flat):
-        if value is None:
+        if _is_missing(value):
             raise ValueError(
-                f"{name} contains None at {_position(pos, arr.shape)}; remove "
-                "or impute missing values first")
+                f"{name} contains {'None' if value is None else value} at "
+                f"{_position(pos, arr.shape)}; remove or impute missing values "
+                "first")
+        if isinstance(value, (complex, np.complexfloating)):
+            raise ValueError(
+                f"Complex data not supported: {name} contains {value!r} at "
+                f"{_position(pos, arr.shape)}; pass real-valued features")
         if isinstance(value, (str, bytes)):
             raise TypeError(
                 f"{name} contains strings ({value!r} at "
@@ -133,7 +149,7 @@ def check_X(X, *, name="X", accept_sparse=False):
         if kind == "O":
             _check_object_entries(arr, name)
             try:
-                arr = arr.astype(np.float64)
+                arr = arr.astype(np.float64, order="C")
             except OverflowError:
                 raise ValueError(
                     f"{name} contains an integer too large for float64; "
@@ -152,11 +168,14 @@ def check_X(X, *, name="X", accept_sparse=False):
         elif kind not in "biuf":
             raise TypeError(f"{name} has unsupported dtype {arr.dtype}; "
                             "pass a numeric array")
+        # order="C": a converted Fortran-ordered or strided array is copied
+        # once, straight into the row-major layout the engine reads.
         elif arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
-            arr = arr.astype(np.float32, copy=False)   # e.g. big-endian float32
+            # big-endian float32 (a native one was a list: already C order)
+            arr = arr.astype(np.float32, order="C", copy=False)
         elif arr.dtype not in _FLOAT_TYPES:
             with np.errstate(over="ignore"):   # reported below, with position
-                arr = arr.astype(np.float64)
+                arr = arr.astype(np.float64, order="C")
     if arr.ndim != 2:
         hint = (f" reshape with {name}.reshape(-1, 1) for a single feature"
                 f" or {name}.reshape(1, -1) for a single sample;"
@@ -191,8 +210,9 @@ def check_X(X, *, name="X", accept_sparse=False):
     return arr
 
 
-def check_y(y, n_samples):
-    """Return ``(classes, y_index)``: sorted unique labels and int32 codes."""
+def _check_labels(y, n_samples):
+    """``y`` as a 1-D ndarray of ``n_samples`` usable labels: no missing,
+    non-finite or complex values, no silent mixing of strings and numbers."""
     if _is_sparse(y):
         raise TypeError("y must be a 1-D array of labels, not a sparse matrix")
     if y is None:
@@ -204,7 +224,7 @@ def check_y(y, n_samples):
         warnings.warn("A column-vector y was passed when a 1d array was expected; "
                       "it was raveled to shape (n_samples,): pass y.ravel() to "
                       "silence this warning", data_conversion_warning(),
-                      stacklevel=3)
+                      stacklevel=4)
         y = y.ravel()
         raw = raw if isinstance(raw, np.ndarray) else y
     if y.ndim != 1:
@@ -233,8 +253,10 @@ def check_y(y, n_samples):
             raise TypeError("y mixes strings with other types; use labels of "
                             "one type")
     if y.dtype.kind == "O":
-        if any(v is None for v in y):
-            raise ValueError("y contains None; every sample needs a label")
+        missing = next((v for v in y if _is_missing(v)), False)
+        if missing is not False:
+            raise ValueError(f"y contains {'None' if missing is None else missing}"
+                             "; every sample needs a label")
         if any(isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
                and not math.isfinite(v) for v in y):
             raise ValueError("y contains NaN or infinity; every sample needs a "
@@ -243,16 +265,75 @@ def check_y(y, n_samples):
         if len(types) > 1 and not all(issubclass(t, numbers.Real) for t in types):
             raise TypeError(f"y mixes label types {sorted(t.__name__ for t in types)}; "
                             "use labels of one type")
+    return y
+
+
+# Labels are encoded in chunks of this many: np.unique(y, return_inverse=True)
+# holds about five index arrays of n_samples int64 at once, which for a long,
+# narrow X is a sizeable fraction of X itself.
+_LABEL_CHUNK = 1 << 16
+
+
+def _sorted_unique(y):
+    """``(classes, codes)``: the sorted distinct labels of the 1-D array y
+    and the int32 position of each label among them, as
+    ``np.unique(y, return_inverse=True)`` gives them, but in 4 bytes per
+    label plus chunk-sized temporaries."""
+    n = y.shape[0]
     try:
-        classes, y_index = np.unique(y, return_inverse=True)
+        if n <= _LABEL_CHUNK:
+            classes, codes = np.unique(y, return_inverse=True)
+            return classes, codes.reshape(-1).astype(np.int32)
+        classes = np.unique(np.concatenate(
+            [np.unique(y[i:i + _LABEL_CHUNK]) for i in range(0, n, _LABEL_CHUNK)]))
+        codes = np.empty(n, dtype=np.int32)
+        for i in range(0, n, _LABEL_CHUNK):
+            # every label is in classes, so the left insertion point is it
+            codes[i:i + _LABEL_CHUNK] = np.searchsorted(classes,
+                                                        y[i:i + _LABEL_CHUNK])
+        return classes, codes
     except TypeError as exc:
         raise TypeError(f"y labels cannot be sorted ({exc}); use labels of "
                         "one comparable type") from None
+
+
+def check_y(y, n_samples):
+    """Return ``(classes, y_index)``: sorted unique labels and int32 codes."""
+    classes, y_index = _sorted_unique(_check_labels(y, n_samples))
+    if classes.shape[0] == 0:
+        raise ValueError("y has no labels (0 classes); logistic regression needs "
+                         "samples of at least two classes")
     if classes.shape[0] < 2:
         raise ValueError(
             f"y has 1 class ({_plain(classes[0])!r}); logistic regression needs "
             "samples of at least two classes")
-    return classes, np.ascontiguousarray(y_index.reshape(-1), dtype=np.int32)
+    return classes, y_index
+
+
+def encode_labels(y, classes, n_samples):
+    """Return the int32 codes of ``y`` in ``classes`` (sorted, as from
+    ``check_y``): the labels of one ``partial_fit`` call.
+
+    ``y`` is validated as in ``check_y`` (it may hold a single class); a
+    label that is not in ``classes`` is a ValueError naming it.  Labels are
+    matched by Python equality, so ``1``, ``1.0`` and ``True`` are the same
+    class, and ``"1"`` is not ``1``.
+    """
+    labels, inverse = _sorted_unique(_check_labels(y, n_samples))
+    index = {}
+    for i, c in enumerate(classes):
+        index.setdefault(_plain(c), i)
+    codes = np.empty(labels.shape[0], dtype=np.int32)
+    for j, label in enumerate(labels):
+        try:
+            code = index.get(_plain(label))
+        except TypeError:   # an unhashable label cannot be one of classes
+            code = None
+        if code is None:
+            raise ValueError(f"y contains {_plain(label)!r}, which is not one of "
+                             f"the classes {classes.tolist()}")
+        codes[j] = code
+    return codes[inverse]
 
 
 def feature_names(X):
@@ -361,12 +442,27 @@ def check_sample_weight(sample_weight, n_samples):
     if not math.isfinite(total):
         raise ValueError("sample_weight sums to infinity (float64 overflow); "
                          "rescale the weights")
+    if total < np.finfo(np.float64).tiny:
+        # The solvers average by 1 / sum, which would overflow to infinity.
+        raise ValueError(f"sample_weight sums to {float(total):.3g}, below the "
+                         "smallest normal float64 (2.2e-308); rescale the "
+                         "weights")
     return sw
+
+
+# Every integer hyper-parameter (max_iter, batch_size, n_threads, verbose)
+# reaches the engine as a C int; a larger one would raise OverflowError
+# there (model files enforce the same bound, see _io._C_INT_MAX).
+_C_INT_MAX = 2**31 - 1
 
 
 def check_scalar(value, name, *, kind=numbers.Real, low=None, high=None,
                  low_inclusive=True, allow_inf=False):
-    """Validate one hyper-parameter; return it unchanged."""
+    """Validate one hyper-parameter; return it unchanged.  Integers
+    (``kind=numbers.Integral``) are at most 2**31 - 1 unless ``high`` says
+    otherwise."""
+    if kind is numbers.Integral and high is None:
+        high = _C_INT_MAX
     if isinstance(value, bool) or not isinstance(value, kind):
         expected = "an integer" if kind is numbers.Integral else "a real number"
         raise TypeError(f"{name} must be {expected}, got {value!r} "
