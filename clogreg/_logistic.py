@@ -30,6 +30,7 @@ from ._validation import (
     check_scalar,
     check_X,
     check_y,
+    encode_labels,
     feature_names,
 )
 
@@ -389,6 +390,13 @@ class LogisticRegression:
             coef = coef / scale
             if fit_intercept:
                 intercept = intercept - coef @ mean
+        if dtype == np.float32 and (
+                np.abs(coef).max(initial=0.0) > np.finfo(np.float32).max
+                or np.abs(intercept).max(initial=0.0) > np.finfo(np.float32).max):
+            raise ValueError(
+                "the fitted coefficients exceed float32's range (about 3.4e38), "
+                "so a float32 model cannot hold them; fit on float64 X, or use a "
+                "penalty (finite C)")
         self.classes_ = classes
         self.coef_ = coef.astype(dtype)
         self.intercept_ = np.asarray(intercept, dtype=dtype).copy()
@@ -581,6 +589,9 @@ class LogisticRegression:
             if classes is None:
                 raise ValueError("the first call to partial_fit needs classes=, "
                                  "the list of every label that can appear")
+            if np.ndim(classes) != 1:
+                raise TypeError("classes must be a 1-D sequence of every label "
+                                f"that can appear, got {classes!r}")
             all_classes, codes = check_y(classes, len(classes))
             if all_classes.shape[0] != codes.shape[0]:
                 raise ValueError("classes must not repeat a label")
@@ -594,19 +605,7 @@ class LogisticRegression:
         if not first:
             check_feature_names(self, X)
         X = check_X(X, accept_sparse=True)
-        y_arr = np.asarray(y)
-        if y_arr.ndim != 1 or y_arr.shape[0] != X.shape[0]:
-            raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape "
-                             f"{y_arr.shape}")
-        pos = np.searchsorted(all_classes, y_arr)
-        pos_c = np.minimum(pos, all_classes.shape[0] - 1)
-        unknown = all_classes[pos_c] != y_arr
-        if unknown.any():
-            bad = y_arr[unknown][0]
-            bad = bad.item() if hasattr(bad, "item") else bad
-            raise ValueError(f"y contains {bad!r}, which is not one "
-                             f"of the classes {all_classes.tolist()}")
-        y_index = np.ascontiguousarray(pos_c, dtype=np.int32)
+        y_index = encode_labels(y, all_classes, X.shape[0])
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = self._class_weighted(all_classes, y_index, sw)
         Xm = as_row_matrix(X)
