@@ -766,17 +766,25 @@ SOLVERS = ["lbfgs", "newton", "gd", "sgd"]
 
 @pytest.mark.xfail(strict=True, reason=(
     "engine bug; fix: _logistic.py _sgd_default_step estimates the curvature "
-    "from unweighted sampled rows: with standardize=True and sample weights "
-    "spanning ~1e300, a row of negligible weight standardises to ~1e160 and "
-    "rows.T @ rows overflows (numpy RuntimeWarning), then the fit fails "
-    "advising standardize=True; weight the rows by sqrt(s_i / mean(s)) (the "
-    "mean objective weights them so) and scale them by their largest |value| "
-    "before the power iteration"))
-def test_sgd_step_with_weights_spanning_many_orders_of_magnitude():
+    "from up to 1024 rows whatever their weight: a row of zero or negligible "
+    "weight far from the weighted mean standardises to ~1e160 or more, and "
+    "rows.T @ rows overflows (numpy RuntimeWarning); the fit then fails with "
+    "'set standardize=True'.  Weight the rows by sqrt(s_i / mean(s)) (the mean "
+    "objective weights them so) and divide them by their largest |value| "
+    "before the power iteration (multiplying lambda back by its square)"))
+@pytest.mark.parametrize("X, y, sample_weight, params", [
+    pytest.param([[0.0], [1.0], [0.5], [0.25]], [0, 1, 0, 1],
+                 [1.0, 5e-324, 1.0, 1.0], dict(standardize=True),
+                 id="subnormal-weight"),
+    pytest.param([[1.0], [4.85739703e-82], [0.0]], [0, 1, 1], [0.0, 1.0, 1.0],
+                 dict(penalty=None), id="zero-weight-outlier"),
+    pytest.param([[0.0], [1e300]], [0, 1], [0.0, 1.0], {},
+                 id="zero-weight-row-1e300-from-the-mean"),
+])
+def test_sgd_step_with_zero_or_tiny_weights(X, y, sample_weight, params):
     # Found by tests/test_hypothesis.py (HYPOTHESIS_PROFILE=long).
-    X = np.array([[0.0], [1.0], [0.5], [0.25]])
-    model = LogisticRegression(solver="sgd", standardize=True, random_state=0)
-    model.fit(X, [0, 1, 0, 1], sample_weight=[1.0, 5e-324, 1.0, 1.0])
+    model = LogisticRegression(solver="sgd", random_state=0, **params)
+    _quiet(model.fit, np.array(X), y, sample_weight=sample_weight)
     assert np.isfinite(model.coef_).all()
 
 
