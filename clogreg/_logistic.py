@@ -26,6 +26,7 @@ from ._inference import inference as _inference
 from ._validation import (
     as_row_matrix,
     check_feature_names,
+    check_finite,
     check_sample_weight,
     check_scalar,
     check_X,
@@ -754,7 +755,8 @@ class LogisticRegression:
                 "this LogisticRegression is not fitted yet; call fit(X, y) "
                 "first")
         check_feature_names(self, X)
-        X = check_X(X, accept_sparse=True)
+        # The NaN/infinity check runs inside the prediction pass (_predict).
+        X = check_X(X, accept_sparse=True, defer_finite=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but LogisticRegression "
                              f"is expecting {self.n_features_in_} features as "
@@ -762,6 +764,14 @@ class LogisticRegression:
         coef = np.ascontiguousarray(self.coef_, dtype=np.float64)
         intercept = np.ascontiguousarray(self.intercept_, dtype=np.float64)
         return X, as_row_matrix(X), coef, intercept
+
+    def _predict(self, mode, X, Xm, coef, intercept, out, out_class):
+        """Run the prediction kernel; it counts the rows with a non-finite
+        score, which any NaN or infinity in X produces: then find and
+        report the first one (a finite X whose scores overflowed passes)."""
+        if kernels._predict_into(mode, Xm, coef, intercept, out, out_class,
+                                 self._threads()):
+            check_finite(X)
 
     def _threads(self):
         return kernels.max_threads() if self.n_threads is None else int(self.n_threads)
@@ -780,7 +790,7 @@ class LogisticRegression:
         """
         X, Xm, coef, intercept = self._check_predict_input(X)
         out = np.empty((X.shape[0], coef.shape[0]))
-        kernels._predict_into(0, Xm, coef, intercept, out, None, self._threads())
+        self._predict(0, X, Xm, coef, intercept, out, None)
         # Always float64: a score can exceed float32's range even when X and
         # the coefficients are float32, and must not turn into inf.
         return out.ravel() if coef.shape[0] == 1 else out
@@ -798,7 +808,7 @@ class LogisticRegression:
         """
         X, Xm, coef, intercept = self._check_predict_input(X)
         out = np.empty((X.shape[0], max(coef.shape[0], 2)))
-        kernels._predict_into(1, Xm, coef, intercept, out, None, self._threads())
+        self._predict(1, X, Xm, coef, intercept, out, None)
         return out.astype(X.dtype, copy=False)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
@@ -834,7 +844,7 @@ class LogisticRegression:
         """
         X, Xm, coef, intercept = self._check_predict_input(X)
         idx = np.empty(X.shape[0], dtype=np.intp)
-        kernels._predict_into(2, Xm, coef, intercept, None, idx, self._threads())
+        self._predict(2, X, Xm, coef, intercept, None, idx)
         return self.classes_.take(idx)
 
     def score(self, X: ArrayLike, y: ArrayLike,

@@ -71,13 +71,14 @@ def _check_object_entries(arr, name):
                 "numeric features: encode them first")
 
 
-def check_sparse(X, *, name="X"):
+def check_sparse(X, *, name="X", defer_finite=False):
     """Return a scipy.sparse matrix as a finite CSR matrix the engine reads.
 
     A CSR matrix with float32/float64 data and matching int32/int64 index
     arrays is returned as is (no copy).  CSC, COO and the other formats are
     converted to CSR once; other value dtypes become float64.  scipy itself
-    is never imported here: the matrix's own methods do the work.
+    is never imported here: the matrix's own methods do the work.  With
+    ``defer_finite`` the values are not scanned: see ``check_X``.
     """
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D, got a {X.ndim}-D sparse array")
@@ -105,26 +106,58 @@ def check_sparse(X, *, name="X"):
     if not data.flags.c_contiguous or data.dtype.byteorder not in "=|":
         X = X.copy()
         X.data = np.ascontiguousarray(X.data, dtype=X.data.dtype.newbyteorder("="))
-    if data.size:
-        bad = kernels._first_nonfinite(X.data)
-        if bad >= 0:
-            row = int(np.searchsorted(X.indptr, bad, side="right") - 1)
-            raise ValueError(
-                f"{name} contains {float(X.data[bad])!r} at row {row}, column "
-                f"{int(X.indices[bad])}; remove or impute NaN and infinite "
-                "values first")
+    if not defer_finite:
+        check_finite(X, name=name)
     return X
 
 
-def check_X(X, *, name="X", accept_sparse=False):
+def check_finite(X, *, name="X", source=None):
+    """Raise ValueError naming the first NaN or infinity of ``X`` (a
+    C-contiguous float32/float64 array or a CSR matrix from
+    ``check_sparse``), with its row and column; do nothing if all values
+    are finite.  ``source`` is the array ``X`` was converted from, if any."""
+    if _is_sparse(X):
+        if X.data.size:
+            bad = kernels._first_nonfinite(X.data)
+            if bad >= 0:
+                row = int(np.searchsorted(X.indptr, bad, side="right") - 1)
+                raise ValueError(
+                    f"{name} contains {float(X.data[bad])!r} at row {row}, column "
+                    f"{int(X.indices[bad])}; remove or impute NaN and infinite "
+                    "values first")
+        return
+    bad = kernels._first_nonfinite(X)
+    if bad >= 0:
+        row, col = divmod(int(bad), X.shape[1])
+        if (source is not None and source is not X and source.dtype.kind == "f"
+                and np.isfinite(source[row, col])):
+            # e.g. a long double beyond the float64 range
+            raise ValueError(
+                f"{name} contains {source[row, col]!r} at row {row}, column "
+                f"{col}, which is too large for float64; rescale the features")
+        hint = ("remove or impute NaN and infinite values first" if name == "X"
+                else f"{name} must contain only finite values")
+        raise ValueError(
+            f"{name} contains {float(X[row, col])!r} at row {row}, column {col}; "
+            f"{hint}")
+
+
+def check_X(X, *, name="X", accept_sparse=False, defer_finite=False):
     """Return ``X`` as a finite, C-contiguous float32/float64 2-D array, or
     (with ``accept_sparse``) as a CSR matrix from ``check_sparse``.
 
     A C-contiguous float32 or float64 ndarray is returned as is: no copy.
+
+    ``defer_finite=True`` skips the scan for NaN and infinity over a float
+    array the caller passed as is (converted arrays are always scanned).
+    Only the prediction paths use it: their kernel counts the rows with a
+    non-finite score, which a NaN or an infinity in X always produces, and
+    calls ``check_finite`` for the exact error when that count is not 0.
+    The check is moved into the pass that reads X anyway, never skipped.
     """
     if _is_sparse(X):
         if accept_sparse:
-            return check_sparse(X, name=name)
+            return check_sparse(X, name=name, defer_finite=defer_finite)
         raise TypeError(
             f"{name} is a scipy.sparse matrix, which is not accepted here; "
             f"pass {name}.toarray()")
@@ -193,20 +226,8 @@ def check_X(X, *, name="X", accept_sparse=False):
                          "at least one is required")
     if not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr)
-    bad = kernels._first_nonfinite(arr)
-    if bad >= 0:
-        row, col = divmod(int(bad), d)
-        if (source is not arr and source.dtype.kind == "f"
-                and np.isfinite(source[row, col])):
-            # e.g. a long double beyond the float64 range
-            raise ValueError(
-                f"{name} contains {source[row, col]!r} at row {row}, column "
-                f"{col}, which is too large for float64; rescale the features")
-        hint = ("remove or impute NaN and infinite values first" if name == "X"
-                else f"{name} must contain only finite values")
-        raise ValueError(
-            f"{name} contains {float(arr[row, col])!r} at row {row}, column {col}; "
-            f"{hint}")
+    if not (defer_finite and arr is X):
+        check_finite(arr, name=name, source=source)
     return arr
 
 

@@ -475,17 +475,24 @@ cdef enum PredictMode:
     MODE_CLASS = 2
 
 
-cdef void _predict_chunk(
+cdef Py_ssize_t _predict_chunk(
         int mode, const floating* data, const index_t* indices,
         const index_t* indptr, Py_ssize_t start, Py_ssize_t stop,
         Py_ssize_t d, const double* coef, const double* intercept,
         Py_ssize_t K, double* out, Py_ssize_t* out_class,
         double* z) noexcept nogil:
-    cdef Py_ssize_t i, k, best
-    cdef double e, inv
+    """Predictions for rows start..stop; returns how many of these rows have
+    a score that is not finite."""
+    cdef Py_ssize_t i, k, best, n_bad = 0
+    cdef double e, inv, check
     cdef Py_ssize_t width = 2 if K == 1 else K
     for i in range(start, stop):
         _row_scores(data, indices, indptr, i, d, coef, intercept, K, z)
+        check = 0.0
+        for k in range(K):
+            check += z[k] - z[k]      # 0 when finite, NaN for NaN or +-inf
+        if check != 0.0:
+            n_bad += 1
         if mode == MODE_DECISION:
             for k in range(K):
                 out[i * K + k] = z[k]
@@ -516,15 +523,18 @@ cdef void _predict_chunk(
                 _softmax_inplace(z, K)
                 for k in range(K):
                     out[i * width + k] = z[k]
+    return n_bad
 
 
-cdef int _predict(
+cdef Py_ssize_t _predict(
         int mode, const floating* data, const index_t* indices,
         const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
         const double* coef, const double* intercept, Py_ssize_t K,
         double* out, Py_ssize_t* out_class, int n_threads) noexcept nogil:
+    """Returns the number of rows with a non-finite score, or -1 when out
+    of memory."""
     cdef Py_ssize_t n_chunks = (n + PREDICT_CHUNK - 1) // PREDICT_CHUNK
-    cdef Py_ssize_t c
+    cdef Py_ssize_t c, n_bad = 0
     cdef double* z
     cdef double z_small[16]
     cdef int n_par = n_threads
@@ -535,37 +545,32 @@ cdef int _predict(
     if n_par <= 1 and K <= 16:
         # Serial path with a stack buffer: no malloc, which matters for
         # one-row latency.
-        _predict_chunk(mode, data, indices, indptr, 0, n, d, coef, intercept,
-                       K, out, out_class, z_small)
-        return 0
+        return _predict_chunk(mode, data, indices, indptr, 0, n, d, coef,
+                              intercept, K, out, out_class, z_small)
     # One scratch row of K doubles per chunk (n/1024 * K doubles in all).
     z = <double*>malloc(n_chunks * K * sizeof(double))
     if z == NULL:
         return -1
     if n_par <= 1:
-        _predict_chunk(mode, data, indices, indptr, 0, n, d, coef, intercept,
-                       K, out, out_class, z)
+        n_bad = _predict_chunk(mode, data, indices, indptr, 0, n, d, coef,
+                               intercept, K, out, out_class, z)
     else:
         for c in prange(n_chunks, num_threads=n_par, schedule='static'):
-            _predict_chunk(mode, data, indices, indptr, c * PREDICT_CHUNK,
-                           min_ssize(n, (c + 1) * PREDICT_CHUNK), d, coef,
-                           intercept, K, out, out_class, z + c * K)
+            n_bad += _predict_chunk(mode, data, indices, indptr, c * PREDICT_CHUNK,
+                                    min_ssize(n, (c + 1) * PREDICT_CHUNK), d,
+                                    coef, intercept, K, out, out_class, z + c * K)
     free(z)
-    return 0
+    return n_bad
 
 
-cdef int predict_rows(
+cdef Py_ssize_t _predict_matrix(
         const Matrix* X, int mode, const double* coef, const double* intercept,
         Py_ssize_t n_classes, double* out, Py_ssize_t* out_class,
         int n_threads) noexcept nogil:
-    """Prediction over all rows of ``X``.
-
-    mode 0: scores ``X @ coef.T + intercept`` into ``out`` (n_rows, K).
-    mode 1: probabilities into ``out``: (n_rows, 2) for a binary model
-    (n_classes == 1), (n_rows, K) otherwise.  mode 2: index of the most
-    probable class into ``out_class`` (a binary score of exactly 0 predicts
-    class 0).  Returns 0, or -1 when out of memory.
-    """
+    """``predict_rows`` returning the number of rows whose score is not
+    finite (-1 when out of memory).  A NaN or an infinity anywhere in a row
+    always makes its scores non-finite (x * w is NaN or +-inf for every w,
+    and sums keep it so), so a count of 0 proves the data finite."""
     cdef Py_ssize_t n = X.n_rows, d = X.n_cols
     if X.float_bytes == 8:
         if X.indices == NULL or X.index_bytes == 4:
@@ -586,6 +591,22 @@ cdef int predict_rows(
         mode, <const float*>X.data, <const int64_t*>X.indices,
         <const int64_t*>X.indptr, n, d, coef, intercept, n_classes, out,
         out_class, n_threads)
+
+
+cdef int predict_rows(
+        const Matrix* X, int mode, const double* coef, const double* intercept,
+        Py_ssize_t n_classes, double* out, Py_ssize_t* out_class,
+        int n_threads) noexcept nogil:
+    """Prediction over all rows of ``X``.
+
+    mode 0: scores ``X @ coef.T + intercept`` into ``out`` (n_rows, K).
+    mode 1: probabilities into ``out``: (n_rows, 2) for a binary model
+    (n_classes == 1), (n_rows, K) otherwise.  mode 2: index of the most
+    probable class into ``out_class`` (a binary score of exactly 0 predicts
+    class 0).  Returns 0, or -1 when out of memory.
+    """
+    return -1 if _predict_matrix(X, mode, coef, intercept, n_classes, out,
+                                 out_class, n_threads) < 0 else 0
 
 
 cdef int decision_function_dense(
@@ -1022,11 +1043,13 @@ def _predict_into(int mode, RowMatrix X, const double[:, ::1] coef,
                   const double[::1] intercept, double[:, ::1] out,
                   Py_ssize_t[::1] out_class, int n_threads=1):
     """mode 0: decision, 1: probabilities (into ``out``); 2: class indices
-    (into ``out_class``).  The unused output is None."""
+    (into ``out_class``).  The unused output is None.  Returns the number of
+    rows whose score is not finite: 0 proves X free of NaN and infinity
+    (see ``_predict_matrix``)."""
     cdef const double* b = NULL
     cdef double* o = NULL
     cdef Py_ssize_t* oc = NULL
-    cdef int status
+    cdef Py_ssize_t status
     if intercept is not None:
         b = &intercept[0]
     if out is not None:
@@ -1034,7 +1057,8 @@ def _predict_into(int mode, RowMatrix X, const double[:, ::1] coef,
     if out_class is not None:
         oc = &out_class[0]
     with nogil:
-        status = predict_rows(&X.M, mode, &coef[0, 0], b, coef.shape[0], o,
-                              oc, n_threads)
-    if status != 0:
+        status = _predict_matrix(&X.M, mode, &coef[0, 0], b, coef.shape[0], o,
+                                 oc, n_threads)
+    if status < 0:
         raise MemoryError("clogreg: could not allocate prediction scratch")
+    return status

@@ -226,6 +226,35 @@ def test_prediction_kernels_match_numpy(k, dtype, layout):
     assert_array_equal(cls, expected)
 
 
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_prediction_kernels_count_the_rows_holding_nan_or_inf(mode, k, dtype, layout):
+    # The prediction paths defer their NaN/infinity scan to this count, so
+    # it must equal the number of rows with a non-finite value (the numpy
+    # reference below), also where the coefficient of that column is 0.
+    X, _, _, coef, intercept = make_problem(k, False, True, dtype, n=3000)
+    coef[:, 4] = 0.0
+    rng = np.random.default_rng(1)
+    rows = rng.choice(X.shape[0], 40, replace=False)
+    X[rows[:15], rng.integers(0, X.shape[1], 15)] = np.nan
+    X[rows[15:30], 4] = np.inf                 # times a zero coefficient
+    X[rows[30:], rng.integers(0, X.shape[1], 10)] = -np.inf
+    X[rows[30], :] = np.inf                    # +inf and -inf terms in one row
+    expected = int((~np.isfinite(X)).any(axis=1).sum())
+    assert expected == 40
+    M = as_matrix(X) if layout == "dense" else as_matrix(to_csr(X, layout))
+    out = np.empty((X.shape[0], max(k, 2))) if mode < 2 else None
+    cls = np.empty(X.shape[0], dtype=np.intp) if mode == 2 else None
+    if mode == 0:
+        out = np.empty((X.shape[0], k))
+    assert kernels._predict_into(mode, M, coef, intercept, out, cls, 2) == expected
+    finite = np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)
+    M = as_matrix(finite) if layout == "dense" else as_matrix(to_csr(finite, layout))
+    assert kernels._predict_into(mode, M, coef, intercept, out, cls, 2) == 0
+
+
 def to_csr(X, layout):
     A = sparse.csr_matrix(X)
     if layout == "csr64":

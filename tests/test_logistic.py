@@ -376,3 +376,39 @@ def test_partial_fit_continues_from_fit_and_refuses_balanced():
         LogisticRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
     # partial_fit ignores solver, so solver='newton' with L1 is no error there
     LogisticRegression(solver="newton", penalty="l1").partial_fit(X, y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_predict_names_the_first_nan_or_inf_of_x(method, bad, dtype, sparse_input):
+    # The scan for NaN and infinity runs inside the prediction pass; the
+    # error must still name the first bad value, as numpy finds it, also
+    # when that column's coefficient is 0 (inf * 0 is NaN in the pass).
+    X, y = make_classification(300, 6, random_state=0)
+    model = LogisticRegression().fit(X, y)
+    model.coef_[0, 2] = 0.0
+    X = X.astype(dtype)
+    X[200, 2] = bad
+    X[250, 0] = bad
+    row, col = np.argwhere(~np.isfinite(X))[0]
+    if sparse_input:
+        sparse = pytest.importorskip("scipy.sparse")
+        X = sparse.csr_matrix(X)
+    with pytest.raises(ValueError, match=rf"X contains {bad!r} at row {row}, "
+                                         rf"column {col}; remove or impute"):
+        getattr(model, method)(X)
+
+
+def test_predict_on_finite_x_whose_scores_overflow_does_not_raise():
+    # Finite X, scores beyond float64: the pass sees non-finite scores,
+    # scans X, finds it finite and returns what numpy's formulas give.
+    model = LogisticRegression.from_coef([[1e300, 1.0]], [0.0])
+    X = np.array([[1e300, 0.0], [-1e300, 0.0], [0.0, 2.0]])
+    with np.errstate(over="ignore"):
+        scores = X @ model.coef_[0] + model.intercept_[0]
+    assert_array_equal(model.decision_function(X), scores)
+    assert_array_equal(model.predict(X), [1, 0, 1])
+    assert_allclose(model.predict_proba(X)[:, 1],
+                    [1.0, 0.0, 1 / (1 + np.exp(-2.0))], rtol=1e-15)
