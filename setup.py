@@ -98,7 +98,12 @@ class BuildExt(build_ext):
         if DEBUG:
             opt = ["/Od", "/Zi"] if msvc else ["-O0", "-g"]
         else:
-            opt = ["/O2"] if msvc else ["-O3", "-g0"]
+            # -fno-trapping-math changes no value (only whether a floating
+            # point exception may be raised speculatively); it lets GCC
+            # vectorise the branch-free selects of src/clogreg_vmath.h.
+            # Value-changing flags (-ffast-math and its parts, -mfma
+            # contraction) are never used: see src/clogreg_simd.h.
+            opt = ["/O2"] if msvc else ["-O3", "-g0", "-fno-trapping-math"]
             if not msvc and sys.platform.startswith("linux"):
                 link = ["-Wl,--strip-debug"]
         omp = _openmp_flags(self.compiler)

@@ -57,6 +57,7 @@ cdef extern from *:
 cdef enum:
     ROWS_PER_BLOCK = 256
     MAX_BLOCKS = 64
+    GROUP = 16                       # rows scored together in _binary_rows
     WORKSPACE_DOUBLES = 1 << 22      # 32 MiB
     PREDICT_CHUNK = 1024             # rows per task in the prediction kernels
     # Below this many multiply-adds a pass runs on one thread: waking a team
@@ -158,6 +159,13 @@ cdef extern from "clogreg_simd.h":
     void clogreg_axpy_f32(double a, const float* x, double* g, Py_ssize_t n) noexcept nogil
 
 
+cdef extern from "clogreg_vmath.h":
+    # sigmoid(z) and log1p(exp(-|z|)) for n scores, vectorised arithmetic
+    # (no libm calls; a few ulp; see the header).
+    void clogreg_logistic_terms(const double* z, double* p, double* l,
+                                Py_ssize_t n) noexcept nogil
+
+
 cdef inline double _dot(const floating* x, const double* w,
                         Py_ssize_t d) noexcept nogil:
     if floating is double:
@@ -247,10 +255,15 @@ cdef void _block(int mode, const floating* data, const index_t* indices,
     cdef double loss = 0.0
     cdef Py_ssize_t i, r, k
     cdef int yi
-    cdef double s, lse, zy, res, p, mean_a, e, inv, zs
+    cdef double s, lse, zy, res, mean_a
     cdef const double* pk
 
     memset(buf, 0, (K * (d + 2) + 1) * sizeof(double))
+    if mode == PASS_GRADIENT and K == 1:
+        buf[K * (d + 2)] = _binary_rows(data, indices, indptr, d, y, sw, coef,
+                                        intercept, rows, start, stop,
+                                        proba_out, g_coef, g_int)
+        return
     for i in range(start, stop):
         r = rows[i] if rows != NULL else i
         s = sw[r] if sw != NULL else 1.0
@@ -277,35 +290,72 @@ cdef void _block(int mode, const floating* data, const index_t* indices,
                     _row_axpy(res, data, indices, indptr, r, d, g_coef + k * d)
                     g_int[k] += res
             continue
+        # softmax rows (binary ones go through _binary_rows)
         yi = y[r]
-        if K == 1:
-            # One exponential serves the loss and the probability.  With
-            # e = exp(-|z|) <= 1 (no overflow):
-            #   loss = log(1 + exp(z)) - y z = max(+-z, 0) + log1p(e)
-            #          (+z for y = 0, -z for y = 1: no large cancellation),
-            #   p = sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) else.
-            # Same values as log1pexp and sigmoid, a third of the libm calls.
-            e = exp(-fabs(z[0]))
-            inv = 1.0 / (1.0 + e)
-            p = inv if z[0] >= 0.0 else e * inv
-            zs = -z[0] if yi == 1 else z[0]
-            loss += s * (log1p(e) + (zs if zs > 0.0 else 0.0))
+        zy = z[yi]
+        lse = _softmax_inplace(z, K)
+        loss += s * (lse - zy)
+        for k in range(K):
             if proba_out != NULL:
-                proba_out[i] = p
-            res = s * (p - yi)
+                proba_out[i * K + k] = z[k]
+            res = s * (z[k] - (1.0 if k == yi else 0.0))
+            _row_axpy(res, data, indices, indptr, r, d, g_coef + k * d)
+            g_int[k] += res
+    buf[K * (d + 2)] = loss
+
+
+cdef double _binary_rows(const floating* data, const index_t* indices,
+                         const index_t* indptr, Py_ssize_t d, const int* y,
+                         const double* sw, const double* coef,
+                         const double* intercept, const Py_ssize_t* rows,
+                         Py_ssize_t start, Py_ssize_t stop, double* proba_out,
+                         double* g_coef, double* g_int) noexcept nogil:
+    """Loss and gradient of a block of binary rows; returns the loss sum.
+
+    Rows go in groups of GROUP: first the group's scores (independent dot
+    products the CPU overlaps), then sigmoid and log1p(exp(-|z|)) for the
+    whole group in one vectorised call (``clogreg_logistic_terms``), then
+    each row's gradient term, in row order: the same sums in the same order
+    as one row at a time.  With e = exp(-|z|) <= 1, nothing overflows:
+      loss = log(1 + exp(z)) - y z = log1p(e) + max(+-z, 0)
+             (+z for y = 0, -z for y = 1: no large cancellation),
+      p = sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) else.
+    """
+    cdef double zg[GROUP]
+    cdef double pg[GROUP]
+    cdef double lg[GROUP]
+    cdef double loss = 0.0, s, zs, res
+    cdef Py_ssize_t i0, q, m, r
+    cdef int yi
+    i0 = start
+    while i0 < stop:
+        m = min_ssize(GROUP, stop - i0)
+        for q in range(m):
+            r = rows[i0 + q] if rows != NULL else i0 + q
+            if sw != NULL and sw[r] == 0.0:
+                zg[q] = 0.0      # skipped below; its data is never read
+            else:
+                zg[q] = _row_dot(data, indices, indptr, r, d, coef)
+                if intercept != NULL:
+                    zg[q] += intercept[0]
+        clogreg_logistic_terms(zg, pg, lg, m)
+        for q in range(m):
+            r = rows[i0 + q] if rows != NULL else i0 + q
+            s = sw[r] if sw != NULL else 1.0
+            if s == 0.0:
+                if proba_out != NULL:
+                    proba_out[i0 + q] = 0.0
+                continue
+            yi = y[r]
+            zs = -zg[q] if yi == 1 else zg[q]
+            loss += s * (lg[q] + (zs if zs > 0.0 else 0.0))
+            if proba_out != NULL:
+                proba_out[i0 + q] = pg[q]
+            res = s * (pg[q] - yi)
             _row_axpy(res, data, indices, indptr, r, d, g_coef)
             g_int[0] += res
-        else:
-            zy = z[yi]
-            lse = _softmax_inplace(z, K)
-            loss += s * (lse - zy)
-            for k in range(K):
-                if proba_out != NULL:
-                    proba_out[i * K + k] = z[k]
-                res = s * (z[k] - (1.0 if k == yi else 0.0))
-                _row_axpy(res, data, indices, indptr, r, d, g_coef + k * d)
-                g_int[k] += res
-    buf[K * (d + 2)] = loss
+        i0 += m
+    return loss
 
 
 cdef double _pass(int mode, const floating* data, const index_t* indices,
@@ -794,6 +844,18 @@ def _log1pexp(const double[::1] z, double[::1] out):
     with nogil:
         for i in range(n):
             out[i] = log1pexp(z[i])
+
+
+def _logistic_terms(const double[::1] z, double[::1] p, double[::1] l):
+    """sigmoid(z) into p and log1p(exp(-|z|)) into l, as the binary training
+    pass computes them (``clogreg_logistic_terms``); for the tests."""
+    if p.shape[0] != z.shape[0] or l.shape[0] != z.shape[0]:
+        raise ValueError(f"p and l need {z.shape[0]} entries like z, got "
+                         f"{p.shape[0]} and {l.shape[0]}")
+    if z.shape[0] == 0:
+        return
+    with nogil:
+        clogreg_logistic_terms(&z[0], &p[0], &l[0], z.shape[0])
 
 
 def _softmax(const floating[:, ::1] Z, floating[:, ::1] out):

@@ -95,6 +95,45 @@ def test_log1pexp_matches_logaddexp_everywhere():
     assert_allclose(out, ref, rtol=4e-16, atol=0)
 
 
+def _ulps(a, b):
+    """|a - b| in units of the last place of b (float64)."""
+    return np.abs(a - b) / np.spacing(np.abs(b))
+
+
+def test_logistic_terms_of_the_training_pass_match_numpy_to_a_few_ulp():
+    # clogreg_vmath.h: the pass's own exp / log1p arithmetic, compared with
+    # numpy's float64 exp and log1p over the whole range of |z|: ordinary
+    # scores, large ones whose exp(-|z|) is subnormal, tiny ones, and
+    # every power of two from 2^-1074 to 2^10.
+    rng = np.random.default_rng(7)
+    z = np.concatenate([
+        rng.uniform(-40, 40, 100_000), rng.uniform(-750, 750, 20_000),
+        np.exp(rng.uniform(-740, 7, 20_000)) * rng.choice([-1, 1], 20_000),
+        np.ldexp(1.0, np.arange(-1074, 11)), -np.ldexp(1.0, np.arange(-1074, 11)),
+        [0.0, -0.0, 708.3, 708.4, 709.8, 745.1, 745.2, 746.0, 1e300, -1e300],
+    ])
+    p, lg = np.empty_like(z), np.empty_like(z)
+    with np.errstate(all="raise"):
+        kernels._logistic_terms(z, p, lg)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        l_ref = np.log1p(e)
+        p_ref = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    assert (_ulps(lg, l_ref) <= 4).all()
+    assert (_ulps(p, p_ref) <= 4).all()
+    assert lg[-4:].tolist() == [0.0] * 4 and p[-2:].tolist() == [1.0, 0.0]
+
+
+def test_logistic_terms_of_non_finite_scores():
+    z = np.array([np.inf, -np.inf, np.nan])
+    p, lg = np.empty(3), np.empty(3)
+    kernels._logistic_terms(z, p, lg)
+    assert p[:2].tolist() == [1.0, 0.0] and lg[:2].tolist() == [0.0, 0.0]
+    assert np.isnan(p[2]) and np.isnan(lg[2])
+    with pytest.raises(ValueError, match="p and lg need 3 entries like z"):
+        kernels._logistic_terms(z, p[:2], lg)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softmax_rows_match_reference_including_extremes(dtype):
     rng = np.random.default_rng(1)
