@@ -130,7 +130,7 @@ def test_logistic_terms_of_non_finite_scores():
     kernels._logistic_terms(z, p, lg)
     assert p[:2].tolist() == [1.0, 0.0] and lg[:2].tolist() == [0.0, 0.0]
     assert np.isnan(p[2]) and np.isnan(lg[2])
-    with pytest.raises(ValueError, match="p and lg need 3 entries like z"):
+    with pytest.raises(ValueError, match="p and l need 3 entries like z"):
         kernels._logistic_terms(z, p[:2], lg)
 
 
