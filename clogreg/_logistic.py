@@ -84,8 +84,11 @@ class LogisticRegression:
         Stop when the largest absolute entry of the gradient (for L1, of
         the minimum-norm subgradient) of the *mean* objective
         ``(1/S) * (sum_i s_i * loss_i + penalty(W) / C)`` (``S = sum_i s_i``)
-        is <= tol, as scikit-learn does.  For 'sgd', stop when the epoch's
-        mean objective has not improved by tol for 5 epochs.
+        is <= tol, as scikit-learn does; 'lbfgs' also waits until the
+        decrease its quasi-Newton model predicts is <= tol**2 (with many
+        features the gradient bound alone stops early).  For 'sgd', stop
+        when the epoch's mean objective has not improved by tol for 5
+        epochs.
     max_iter : int, default=100
         Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').
     learning_rate : float or None, default=None
