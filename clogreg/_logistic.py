@@ -108,7 +108,9 @@ class LogisticRegression:
         (weighted by sample and class weights), without a scaled copy of X:
         the scaling is folded into the coefficients the kernels see.
         ``coef_`` and ``intercept_`` are reported in the original units, so
-        ``predict`` takes raw X.  Zero-variance features get scale 1.
+        ``predict`` takes raw X.  Zero-variance features get scale 1; a
+        feature whose standard deviation is subnormal (below about 2.2e-308)
+        raises ValueError, as its coefficient per raw unit would overflow.
         Sparse X is never centred (the mean is folded into the intercept).
         Without an intercept, features are scaled but not centred.  The
         penalty applies to the standardised coefficients.
@@ -361,13 +363,27 @@ class LogisticRegression:
         mean = np.zeros(d)
         std = np.zeros(d)
         kernels._column_moments(Xm, sw, mean, std)
+        tiny = np.finfo(np.float64).tiny
         if self.standardize:
+            subnormal = np.flatnonzero((std > 0) & (std < tiny))
+            if subnormal.size:
+                # coef_ = (standardised coefficient) / std: about 1e308 and
+                # more, and the engine's 1 / std overflows.
+                j = int(subnormal[0])
+                raise ValueError(
+                    f"X column {j} has standard deviation {std[j]:.3g}, below "
+                    f"the smallest normal float64 ({tiny:.3g}): with "
+                    "standardize=True its coefficient per unit of X would "
+                    "overflow float64; multiply that feature by a large "
+                    "constant (1e300, say) before fitting")
             scale = std
         else:
             # sqrt(c * std^2 + alpha), without squaring a std near 1e300
             scale = np.hypot(np.sqrt(0.25 if k == 1 else 0.5) * std,
                              np.sqrt(alpha))
-        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        # A zero (constant feature) or subnormal scale (whose inverse may
+        # overflow) leaves the feature unscaled.
+        scale[~(scale >= tiny) | ~np.isfinite(scale)] = 1.0
         return mean, scale
 
     def _start(self, classes, y_index, sw, k, d, mean, scale):

@@ -27,7 +27,7 @@ Design
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport exp, fabs, log, log1p, sqrt
+from libc.math cimport exp, fabs, frexp, ldexp, log, log1p, sqrt
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBuffer_Release,
                              PyObject_GetBuffer)
 from libc.stdint cimport int64_t
@@ -831,26 +831,56 @@ def _first_nonfinite(a):
     return found
 
 
+cdef inline double _inverse_unit(double c) noexcept nogil:
+    """1 / u for the power of two u = 2^e with u / 2 <= c < u (``frexp``:
+    c = m * 2^e, 1/2 <= m < 1), for c > 0.
+
+    Multiplying by a power of two is exact (short of underflow), so sums of
+    values in units of u round as the plain sums would, minus their
+    overflow and underflow.
+    Below c = 2^-1024 (subnormal), 1 / u would overflow: it is capped at
+    2^1023, which still brings c / u >= 2^-1074 * 2^1023 = 2^-51, far from
+    underflow when squared.
+    """
+    cdef int e
+    frexp(c, &e)
+    return ldexp(1.0, -e if e > -1023 else 1023)
+
+
 cdef int _moments(const floating* data, const index_t* indices,
                   const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
                   const double* sw, double* mean, double* std,
                   double* sq_norm_stats) noexcept nogil:
-    """Weighted column means and standard deviations, safe up to +-1e308.
+    """Weighted column means and standard deviations of any finite data,
+    from +-1.8e308 down to the subnormals.
 
     Two passes (mean, then centred squares): the one-pass sum-of-squares
-    formula loses everything when |mean| >> std.  A column whose values
-    exceed 1e100 has its deviations scaled by c_j = max(max|x_j|, |mean_j|)
-    before squaring, so that nothing overflows even near the float64 limit:
-    std_j = c_j * sqrt(sum_i s_i (x_ij / c_j - mean_j / c_j)^2 / S).
-    Returns -1 when out of memory.
+    formula loses everything when |mean| >> std.  A column whose largest
+    magnitude c_j = max_i |x_ij| exceeds 1e100 or is below 1e-100 has its
+    squared deviations summed in units of u_j, the power of two of
+    ``_inverse_unit`` (u_j / 2 <= c_j < u_j; u_j = 2^-1023 for c_j below
+    2^-1024), so that they neither overflow nor underflow to 0:
+
+        std_j = u_j * sqrt(sum_i s_i (x_ij / u_j - mean_j / u_j)^2 / S).
+
+    The mean of a column below 1e-100, or whose plain weighted sum
+    overflows, is summed in the same units, mean_j = u_j * sum_i s_i
+    (x_ij / u_j) / S: near the subnormals this keeps the digits that
+    rounding each s_i * x_ij to a subnormal would lose.  Otherwise the
+    plain formulas, whose bits the units would not change anyway: scaling
+    by a power of two is exact, short of overflow and underflow.  Returns
+    -1 when out of memory.
     """
     cdef Py_ssize_t i, j, col
     cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
-    cdef bint overflow = False
+    cdef bint rescale = False
     cdef const floating* row
-    cdef double* cmax = <double*>malloc(d * sizeof(double))
+    # cmax[j]: the largest magnitude of column j; inv[j]: 1 / u_j
+    cdef double* cmax = <double*>malloc(2 * d * sizeof(double))
+    cdef double* inv
     if cmax == NULL:
         return -1
+    inv = cmax + d
     memset(mean, 0, d * sizeof(double))
     memset(std, 0, d * sizeof(double))
     memset(cmax, 0, d * sizeof(double))
@@ -875,52 +905,54 @@ cdef int _moments(const floating* data, const index_t* indices,
             mx = row_sq
     for j in range(d):
         mean[j] /= total
-        overflow = overflow or not (mean[j] - mean[j] == 0.0)
-    if overflow:
-        # Some sum overflowed: redo the means with every value scaled by
-        # its column's largest magnitude (|x / cmax| <= 1).
+        inv[j] = 1.0
+        if cmax[j] > 0.0 and (cmax[j] < 1e-100 or not (mean[j] - mean[j] == 0.0)):
+            inv[j] = _inverse_unit(cmax[j])
+            rescale = True
+    if rescale:
+        # Redo those means with each value in its column's unit (|x / u| < 1,
+        # so no sum exceeds S); columns of unit 1 are summed as above.
         memset(mean, 0, d * sizeof(double))
         for i in range(n):
             s = sw[i] if sw != NULL else 1.0
             if indices == NULL:
                 row = data + i * d
                 for j in range(d):
-                    if cmax[j] > 0.0:
-                        mean[j] += s * (row[j] / cmax[j])
+                    mean[j] += s * (row[j] * inv[j])
             else:
                 for j in range(indptr[i], indptr[i + 1]):
-                    if cmax[indices[j]] > 0.0:
-                        mean[indices[j]] += s * (data[j] / cmax[indices[j]])
+                    col = indices[j]
+                    mean[col] += s * (data[j] * inv[col])
         for j in range(d):
-            mean[j] = (mean[j] / total) * cmax[j]
-    # Scale only columns whose squares could overflow; multiplying by an
-    # exact power-of-two-free inverse of a large number is harmless, and
-    # small columns keep the plain (unscaled) formula.
+            mean[j] = (mean[j] / total) / inv[j]
+    # A large column's mean took its unit only if the plain sum overflowed
+    # (in units, its tiny values underflow), but its squares always need
+    # it.  |mean_j| <= c_j up to rounding, so in a column summed in units
+    # each squared deviation is at most 4 (times s_i).
     for j in range(d):
-        if fabs(mean[j]) > cmax[j]:
-            cmax[j] = fabs(mean[j])
-        cmax[j] = 1.0 / cmax[j] if cmax[j] > 1e100 else 1.0   # now: inverse scale
+        if cmax[j] > 1e100:
+            inv[j] = _inverse_unit(cmax[j])
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
         if indices == NULL:
             row = data + i * d
             for j in range(d):
-                dev = row[j] * cmax[j] - mean[j] * cmax[j]
+                dev = row[j] * inv[j] - mean[j] * inv[j]
                 std[j] += s * dev * dev
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 col = indices[j]
-                dev = data[j] * cmax[col] - mean[col] * cmax[col]
-                mc = mean[col] * cmax[col]
+                dev = data[j] * inv[col] - mean[col] * inv[col]
+                mc = mean[col] * inv[col]
                 # the implicit zero of this entry is counted below as
-                # (0 - mean)^2; replace it by the real value
+                # (0 - mean)^2, in the same unit; replace it by the real value
                 std[col] += s * (dev * dev - mc * mc)
     for j in range(d):
         if indices != NULL:
-            mc = mean[j] * cmax[j]
+            mc = mean[j] * inv[j]
             std[j] += total * mc * mc
         std[j] = std[j] / total
-        std[j] = sqrt(std[j]) / cmax[j] if std[j] > 0.0 else 0.0
+        std[j] = sqrt(std[j]) / inv[j] if std[j] > 0.0 else 0.0
     free(cmax)
     sq_norm_stats[0] = mx
     sq_norm_stats[1] = sum_sq / n

@@ -408,11 +408,15 @@ def test_column_moments_match_exact_arithmetic(problem, use_weights):
     # products with subnormal weights (up to UNDERFLOW each).
     assert_within(mean, m, 2 * (n + 4) * EPS * (s @ np.abs(Xd)) / S
                   + 2 * n * UNDERFLOW / S + TINY, "mean")
-    # The engine sums the squared deviations in units u: 1, or the column's
-    # largest magnitude when that exceeds 1e100 (so nothing overflows).
+    # The engine sums the squared deviations in units u: 1, or, when the
+    # column's largest magnitude c exceeds 1e100 or is below 1e-100 (so
+    # that nothing overflows or underflows), the power of two with
+    # u / 2 <= c < u, at least 2**-1023.  (It also uses them for a column
+    # whose plain weighted sum overflows; the bound below is then infinite.)
     # |sqrt(a) - sqrt(b)| <= min(sqrt(|a - b|), |a - b| / sqrt(b)).
-    u = np.maximum(np.abs(Xd).max(axis=0), np.abs(m))
-    u = np.where(u > 1e100, u, 1.0)
+    c = np.abs(Xd).max(axis=0)
+    in_units = (c > 1e100) | ((c > 0) & (c < 1e-100))
+    u = np.where(in_units, np.ldexp(1.0, np.maximum(np.frexp(c)[1], -1023)), 1.0)
     v = (ref / u) ** 2
     dv = 8 * (n + 6) * EPS * (s @ ((np.abs(Xd) + np.abs(m)) / u) ** 2) / S \
         + 2 * n * UNDERFLOW / S

@@ -407,3 +407,31 @@ def test_column_moments_do_not_overflow_near_the_float64_limit(layout):
     assert np.isfinite(mean).all() and np.isfinite(std).all()
     assert_allclose(mean / 1e300, small.mean(axis=0), rtol=1e-12)
     assert_allclose(std / 1e300, small.std(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32", "csr64"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e-310, 2.0**-1070])
+def test_column_moments_near_the_smallest_float64(scale, weighted, layout):
+    # Squares of values below ~1e-154 underflow; the kernel must not lose
+    # the spread of such columns (1e-310 and 2**-1070 are subnormal).
+    # Reference: numpy's statistics of the same values lifted by the exact
+    # power of two 2**1000 into the normal range, and scaled back.  One
+    # column of ordinary size checks that it is unaffected by the others.
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-1, 1, size=(200, 3)) * [scale, scale, 1.0]
+    X[rng.random(X.shape) < 0.3] = 0.0
+    X[:, 1] = np.abs(X[:, 1]) + 2 * scale           # a mean far from 0
+    sw = rng.uniform(0, 2, size=200) if weighted else None
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, std = np.zeros(3), np.zeros(3)
+    kernels._column_moments(M, sw, mean, std)
+    lift = np.array([2.0**1000, 2.0**1000, 1.0])
+    w = np.ones(200) if sw is None else sw
+    ref_mean = np.average(X * lift, axis=0, weights=w)
+    ref_std = np.sqrt(np.average((X * lift - ref_mean) ** 2, axis=0, weights=w))
+    # a subnormal result holds fewer digits: its spacing is 2**-1074, so
+    # 2**-74 once lifted (far below rtol for the ordinary column)
+    assert_allclose(mean * lift, ref_mean, rtol=1e-12, atol=2.0**-74)
+    assert_allclose(std * lift, ref_std, rtol=1e-12, atol=2.0**-74)
+    assert (std[:2] > 0).all()
