@@ -856,10 +856,12 @@ cdef int _moments(const floating* data, const index_t* indices,
 
     Two passes (mean, then centred squares): the one-pass sum-of-squares
     formula loses everything when |mean| >> std.  A column whose largest
-    magnitude c_j = max_i |x_ij| exceeds 1e100 or is below 1e-100 has its
-    squared deviations summed in units of u_j, the power of two of
-    ``_inverse_unit`` (u_j / 2 <= c_j < u_j; u_j = 2^-1023 for c_j below
-    2^-1024), so that they neither overflow nor underflow to 0:
+    magnitude c_j = max |x_ij| over the rows of positive weight (rows of
+    weight 0 are skipped, however far out they lie) exceeds 1e100 or is
+    below 1e-100 has its squared deviations summed in units of u_j, the
+    power of two of ``_inverse_unit`` (u_j / 2 <= c_j < u_j; u_j = 2^-1023
+    for c_j below 2^-1024), so that they neither overflow nor underflow to
+    0:
 
         std_j = u_j * sqrt(sum_i s_i (x_ij / u_j - mean_j / u_j)^2 / S).
 
@@ -893,12 +895,12 @@ cdef int _moments(const floating* data, const index_t* indices,
             row = data + i * d
             for j in range(d):
                 row_sq += <double>row[j] * row[j]
-                if fabs(row[j]) > cmax[j]:
+                if s > 0.0 and fabs(row[j]) > cmax[j]:
                     cmax[j] = fabs(row[j])
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 row_sq += <double>data[j] * data[j]
-                if fabs(data[j]) > cmax[indices[j]]:
+                if s > 0.0 and fabs(data[j]) > cmax[indices[j]]:
                     cmax[indices[j]] = fabs(data[j])
         sum_sq += row_sq
         if row_sq > mx:
@@ -915,6 +917,8 @@ cdef int _moments(const floating* data, const index_t* indices,
         memset(mean, 0, d * sizeof(double))
         for i in range(n):
             s = sw[i] if sw != NULL else 1.0
+            if s == 0.0:
+                continue       # x / u may overflow, and 0 * inf is NaN
             if indices == NULL:
                 row = data + i * d
                 for j in range(d):
@@ -934,6 +938,8 @@ cdef int _moments(const floating* data, const index_t* indices,
             inv[j] = _inverse_unit(cmax[j])
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
+        if s == 0.0:
+            continue
         if indices == NULL:
             row = data + i * d
             for j in range(d):

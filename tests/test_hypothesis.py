@@ -409,16 +409,18 @@ def test_column_moments_match_exact_arithmetic(problem, use_weights):
     assert_within(mean, m, 2 * (n + 4) * EPS * (s @ np.abs(Xd)) / S
                   + 2 * n * UNDERFLOW / S + TINY, "mean")
     # The engine sums the squared deviations in units u: 1, or, when the
-    # column's largest magnitude c exceeds 1e100 or is below 1e-100 (so
-    # that nothing overflows or underflows), the power of two with
-    # u / 2 <= c < u, at least 2**-1023.  (It also uses them for a column
-    # whose plain weighted sum overflows; the bound below is then infinite.)
+    # column's largest magnitude c over the rows of positive weight exceeds
+    # 1e100 or is below 1e-100 (so that nothing overflows or underflows),
+    # the power of two with u / 2 <= c < u, at least 2**-1023.  (It also
+    # uses them for a column whose plain weighted sum overflows; the bound
+    # below is then infinite.)
     # |sqrt(a) - sqrt(b)| <= min(sqrt(|a - b|), |a - b| / sqrt(b)).
-    c = np.abs(Xd).max(axis=0)
+    pos = s > 0
+    c = np.abs(Xd[pos]).max(axis=0)
     in_units = (c > 1e100) | ((c > 0) & (c < 1e-100))
     u = np.where(in_units, np.ldexp(1.0, np.maximum(np.frexp(c)[1], -1023)), 1.0)
     v = (ref / u) ** 2
-    dv = 8 * (n + 6) * EPS * (s @ ((np.abs(Xd) + np.abs(m)) / u) ** 2) / S \
+    dv = 8 * (n + 6) * EPS * (s[pos] @ ((np.abs(Xd[pos]) + np.abs(m)) / u) ** 2) / S \
         + 2 * n * UNDERFLOW / S
     with np.errstate(divide="ignore", invalid="ignore"):    # v == 0: sqrt(dv)
         dstd = u * np.fmin(np.sqrt(dv), dv / np.sqrt(v)) + 8 * EPS * ref + TINY

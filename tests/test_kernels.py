@@ -435,3 +435,27 @@ def test_column_moments_near_the_smallest_float64(scale, weighted, layout):
     assert_allclose(mean * lift, ref_mean, rtol=1e-12, atol=2.0**-74)
     assert_allclose(std * lift, ref_std, rtol=1e-12, atol=2.0**-74)
     assert (std[:2] > 0).all()
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+def test_column_moments_ignore_rows_of_weight_zero(layout):
+    # A row of weight 0 has no say in the statistics, however far out it
+    # lies.  Here it would set the unit of both columns: that of the first
+    # (values near 1) so large that their squares underflow, and scaling
+    # the second (values near 1e-300) by 2**997 would overflow it, 0 * inf.
+    # Reference: numpy on the rows of positive weight only, the second
+    # column lifted by 2**1000.
+    rng = np.random.default_rng(7)
+    X = rng.normal(1.0, 1.0, size=(50, 2)) * [1.0, 1e-300]
+    X[10] = [1e300, 1e300]
+    sw = rng.uniform(0.5, 2.0, size=50)
+    sw[10] = 0.0
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, std = np.zeros(2), np.zeros(2)
+    kernels._column_moments(M, sw, mean, std)
+    keep, lift = sw > 0, np.array([1.0, 2.0**1000])
+    ref_mean = np.average(X[keep] * lift, axis=0, weights=sw[keep])
+    ref_std = np.sqrt(np.average((X[keep] * lift - ref_mean) ** 2, axis=0,
+                                 weights=sw[keep]))
+    assert_allclose(mean * lift, ref_mean, rtol=1e-12)
+    assert_allclose(std * lift, ref_std, rtol=1e-12)
