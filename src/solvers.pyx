@@ -239,6 +239,10 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
     cdef Py_ssize_t j
     cdef double penalty = 0.0
     cdef double inv_w = 1.0 / weight_sum
+    # An sgd batch whose weights sum to less than 1 / DBL_MAX (subnormal;
+    # fit rejects such a total) has inv_w = inf, and 0 * inf is NaN: divide
+    # by weight_sum instead.  Otherwise multiply, as always.
+    cdef bint divide = not _finite(inv_w)
     cdef const double* eff = theta
     if P.inv_scale != NULL:
         _effective(P, theta, P.theta_eff)
@@ -251,6 +255,11 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
         return -1.0
     if P.inv_scale != NULL:
         _pull_back(P, grad)
+    if divide:
+        for j in range(P.n_params):
+            grad[j] = grad[j] / weight_sum
+        loss = loss / weight_sum
+        inv_w = 1.0
     cdef double c
     for j in range(Kd):
         c = _ps(P, j)
