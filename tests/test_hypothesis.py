@@ -631,15 +631,17 @@ def test_fit_gives_a_finite_model_or_a_clear_error(problem, layout, solver,
     # A fit either raises a ValueError with a message (a single class, say),
     # or gives finite coefficients whose probabilities are finite and sum
     # to one, identical to the fit on a C-contiguous copy of X.  Outside
-    # the domain, two known bugs with their own xfail tests in
-    # test_reliability.py: 'sgd' with sample weights (its automatic step
-    # reads rows whatever their weight and can overflow:
-    # test_sgd_step_with_zero_or_tiny_weights) and float32 coefficients
-    # beyond float32's range
-    # (test_float32_model_coefficients_beyond_float32_range).
+    # the domain: weights in (0, 1e-3), set to 0 (a row of weight s_i can
+    # lie sqrt(S / s_i) standard deviations out, and 'sgd', which steps
+    # along each batch's own weighted mean gradient, then takes steps so
+    # large that the scores of far rows overflow), and float32 values
+    # below 1e-30, whose coefficients can exceed float32's range
+    # (test_float32_model_coefficients_beyond_float32_range).  Weights of
+    # 0 far from the others, and subnormal ones, are in
+    # test_sgd_step_with_zero_or_tiny_weights (test_reliability.py).
     X, y, sw, _, _ = problem
     if sw is not None:
-        sw = None if solver == "sgd" else np.where(sw < 1e-3, 0.0, sw)
+        sw = np.where(sw < 1e-3, 0.0, sw)
     if X.dtype == np.float32:
         X = np.where(np.abs(X) < 1e-30, np.float32(0), X)
     if solver == "newton" and penalty == "l1":
