@@ -965,6 +965,44 @@ cdef int _moments(const floating* data, const index_t* indices,
     return 0
 
 
+# The def wrappers below hand raw pointers to kernels that trust every
+# length: these O(1) checks run first, with the GIL, so that a wrong length
+# is a ValueError rather than a read or write out of bounds.  (The values
+# of y, class indices, are not checked: that would take a pass over y.)
+
+cdef int _check_length(str where, str name, Py_ssize_t got, Py_ssize_t expected,
+                       str what) except -1:
+    if got != expected:
+        raise ValueError(f"{where}: {name} has {got} entries, expected "
+                         f"{expected} ({what})")
+    return 0
+
+
+cdef int _check_shape(str where, str name, Py_ssize_t rows, Py_ssize_t cols,
+                      Py_ssize_t want_rows, Py_ssize_t want_cols,
+                      str what) except -1:
+    if rows != want_rows or cols != want_cols:
+        raise ValueError(f"{where}: {name} has shape ({rows}, {cols}), expected "
+                         f"({want_rows}, {want_cols}) ({what})")
+    return 0
+
+
+cdef int _check_given(str where, str name, bint is_none, str why) except -1:
+    if is_none:
+        raise ValueError(f"{where}: {name} is None, but {why}")
+    return 0
+
+
+cdef int _check_coef(str where, str name, Py_ssize_t rows, Py_ssize_t cols,
+                     Py_ssize_t d, bint is_none) except -1:
+    _check_given(where, name, is_none, "it is required")
+    if rows < 1 or cols != d:
+        raise ValueError(f"{where}: {name} has shape ({rows}, {cols}), expected "
+                         f"(n_classes, {d}) with n_classes >= 1 (X has {d} "
+                         "columns)")
+    return 0
+
+
 def _column_moments(RowMatrix X, const double[::1] sample_weight,
                     double[::1] mean, double[::1] std):
     """Weighted column means and standard deviations into ``mean``/``std``
@@ -974,8 +1012,15 @@ def _column_moments(RowMatrix X, const double[::1] sample_weight,
     cdef double stats[2]
     cdef Matrix* M = &X.M
     cdef int status = 0
+    where = "_column_moments"
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], M.n_rows,
+                      "one per row of X")
         sw = &sample_weight[0]
+    _check_given(where, "mean", mean is None, "it is required")
+    _check_given(where, "std", std is None, "it is required")
+    _check_length(where, "mean", mean.shape[0], M.n_cols, "one per column of X")
+    _check_length(where, "std", std.shape[0], M.n_cols, "one per column of X")
     with nogil:
         if M.float_bytes == 8:
             if M.indices == NULL or M.index_bytes == 4:
@@ -1009,25 +1054,44 @@ def _loss_gradient(RowMatrix X, const int[::1] y,
                    int n_threads=1, double[::1] proba=None):
     """Weighted loss sum; gradients written into grad_coef/grad_intercept.
 
-    ``sample_weight``, ``intercept``, ``grad_intercept`` and ``proba`` may
-    be None.  Shapes are checked by the caller (clogreg's Python layer).
+    ``sample_weight``, ``intercept`` (then also ``grad_intercept``) and
+    ``proba`` may be None.  Every length is checked (ValueError); the
+    values of ``y``, class indices below max(2, n_classes), are not.
     """
     cdef const double* sw = NULL
     cdef const double* b = NULL
     cdef double* gb = NULL
     cdef double* pr = NULL
     cdef double loss
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_loss_gradient"
+    _check_coef(where, "coef", coef.shape[0], coef.shape[1], d, coef is None)
+    K = coef.shape[0]
+    _check_given(where, "y", y is None, "it is required")
+    _check_length(where, "y", y.shape[0], n, "one per row of X")
+    _check_given(where, "grad_coef", grad_coef is None, "it is required")
+    _check_shape(where, "grad_coef", grad_coef.shape[0], grad_coef.shape[1],
+                 K, d, "the shape of coef")
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], n,
+                      "one per row of X")
         sw = &sample_weight[0]
     if intercept is not None:
+        _check_length(where, "intercept", intercept.shape[0], K,
+                      "one per row of coef")
+        _check_given(where, "grad_intercept", grad_intercept is None,
+                     "intercept is given")
+        _check_length(where, "grad_intercept", grad_intercept.shape[0], K,
+                      "one per row of coef")
         b = &intercept[0]
         gb = &grad_intercept[0]
     if proba is not None:
+        _check_length(where, "proba", proba.shape[0], n * K,
+                      "rows of X times rows of coef")
         pr = &proba[0]
     with nogil:
-        loss = loss_gradient(&X.M, &y[0], sw, &coef[0, 0], b, coef.shape[0],
-                             NULL, X.M.n_rows, &grad_coef[0, 0], gb, pr,
-                             n_threads)
+        loss = loss_gradient(&X.M, &y[0], sw, &coef[0, 0], b, K, NULL, n,
+                             &grad_coef[0, 0], gb, pr, n_threads)
     if loss < 0:
         raise MemoryError("clogreg: could not allocate the gradient workspace")
     return loss
@@ -1038,20 +1102,40 @@ def _hessian_product(RowMatrix X, const double[::1] sample_weight,
                      const double[::1] v_intercept, double[:, ::1] out_coef,
                      double[::1] out_intercept, int n_threads=1):
     """Hessian-vector product of the weighted loss sum (see
-    ``hessian_product``); ``v_intercept``/``out_intercept`` may be None."""
+    ``hessian_product``); ``sample_weight`` and ``v_intercept`` (then also
+    ``out_intercept``) may be None.  Every length is checked (ValueError).
+    """
     cdef const double* sw = NULL
     cdef const double* vb = NULL
     cdef double* ob = NULL
     cdef int status
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_hessian_product"
+    _check_coef(where, "v_coef", v_coef.shape[0], v_coef.shape[1], d,
+                v_coef is None)
+    K = v_coef.shape[0]
+    _check_given(where, "proba", proba is None, "it is required")
+    _check_length(where, "proba", proba.shape[0], n * K,
+                  "rows of X times rows of v_coef")
+    _check_given(where, "out_coef", out_coef is None, "it is required")
+    _check_shape(where, "out_coef", out_coef.shape[0], out_coef.shape[1], K, d,
+                 "the shape of v_coef")
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], n,
+                      "one per row of X")
         sw = &sample_weight[0]
     if v_intercept is not None:
+        _check_length(where, "v_intercept", v_intercept.shape[0], K,
+                      "one per row of v_coef")
+        _check_given(where, "out_intercept", out_intercept is None,
+                     "v_intercept is given")
+        _check_length(where, "out_intercept", out_intercept.shape[0], K,
+                      "one per row of v_coef")
         vb = &v_intercept[0]
         ob = &out_intercept[0]
     with nogil:
-        status = hessian_product(&X.M, sw, &proba[0], v_coef.shape[0],
-                                 &v_coef[0, 0], vb, &out_coef[0, 0], ob,
-                                 n_threads)
+        status = hessian_product(&X.M, sw, &proba[0], K, &v_coef[0, 0], vb,
+                                 &out_coef[0, 0], ob, n_threads)
     if status != 0:
         raise MemoryError("clogreg: could not allocate the Hessian workspace")
 
@@ -1059,20 +1143,38 @@ def _hessian_product(RowMatrix X, const double[::1] sample_weight,
 def _predict_into(int mode, RowMatrix X, const double[:, ::1] coef,
                   const double[::1] intercept, double[:, ::1] out,
                   Py_ssize_t[::1] out_class, int n_threads=1):
-    """mode 0: decision, 1: probabilities (into ``out``); 2: class indices
-    (into ``out_class``).  The unused output is None."""
+    """mode 0: decision (``out`` of shape (n_rows, K)), 1: probabilities
+    (``out`` of shape (n_rows, 2) when K == 1, else (n_rows, K)); 2: class
+    indices (``out_class`` of n_rows entries).  K = coef.shape[0]; the
+    unused output and ``intercept`` may be None.  Every length is checked
+    (ValueError)."""
     cdef const double* b = NULL
     cdef double* o = NULL
     cdef Py_ssize_t* oc = NULL
     cdef int status
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_predict_into"
+    if mode not in (0, 1, 2):
+        raise ValueError(f"{where}: mode must be 0, 1 or 2, got {mode}")
+    _check_coef(where, "coef", coef.shape[0], coef.shape[1], d, coef is None)
+    K = coef.shape[0]
     if intercept is not None:
+        _check_length(where, "intercept", intercept.shape[0], K,
+                      "one per row of coef")
         b = &intercept[0]
-    if out is not None:
-        o = &out[0, 0]
-    if out_class is not None:
+    if mode == 2:
+        _check_given(where, "out_class", out_class is None, "mode is 2")
+        _check_length(where, "out_class", out_class.shape[0], n,
+                      "one per row of X")
         oc = &out_class[0]
+    else:
+        _check_given(where, "out", out is None, f"mode is {mode}")
+        _check_shape(where, "out", out.shape[0], out.shape[1], n,
+                     2 if mode == 1 and K == 1 else K,
+                     "rows of X by classes" if mode == 1 else
+                     "rows of X by rows of coef")
+        o = &out[0, 0]
     with nogil:
-        status = predict_rows(&X.M, mode, &coef[0, 0], b, coef.shape[0], o,
-                              oc, n_threads)
+        status = predict_rows(&X.M, mode, &coef[0, 0], b, K, o, oc, n_threads)
     if status != 0:
         raise MemoryError("clogreg: could not allocate prediction scratch")
