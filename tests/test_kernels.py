@@ -2,7 +2,10 @@
 
 References: np.logaddexp for log(1 + e^z), a float64 numpy log-sum-exp
 softmax, and a float64 numpy loss/gradient (X @ W.T, then residuals, then
-X.T @ R), plus central finite differences of that numpy loss.
+X.T @ R), plus central finite differences of that numpy loss; numpy's
+column statistics (of values lifted by a power of two where float64
+squares would underflow); for the def wrappers' length checks, the
+ValueError and message each mismatch must raise.
 """
 
 import numpy as np
