@@ -112,7 +112,9 @@ class LogisticRegression:
         (weighted by sample and class weights), without a scaled copy of X:
         the scaling is folded into the coefficients the kernels see.
         ``coef_`` and ``intercept_`` are reported in the original units, so
-        ``predict`` takes raw X.  Zero-variance features get scale 1.
+        ``predict`` takes raw X.  Zero-variance features get scale 1; a
+        feature whose standard deviation is subnormal (below about 2.2e-308)
+        raises ValueError, as its coefficient per raw unit would overflow.
         Sparse X is never centred (the mean is folded into the intercept).
         Without an intercept, features are scaled but not centred.  The
         penalty applies to the standardised coefficients.
@@ -365,13 +367,27 @@ class LogisticRegression:
         mean = np.zeros(d)
         std = np.zeros(d)
         kernels._column_moments(Xm, sw, mean, std)
+        tiny = np.finfo(np.float64).tiny
         if self.standardize:
+            subnormal = np.flatnonzero((std > 0) & (std < tiny))
+            if subnormal.size:
+                # coef_ = (standardised coefficient) / std: about 1e308 and
+                # more, and the engine's 1 / std overflows.
+                j = int(subnormal[0])
+                raise ValueError(
+                    f"X column {j} has standard deviation {std[j]:.3g}, below "
+                    f"the smallest normal float64 ({tiny:.3g}): with "
+                    "standardize=True its coefficient per unit of X would "
+                    "overflow float64; multiply that feature by a large "
+                    "constant (1e300, say) before fitting")
             scale = std
         else:
             # sqrt(c * std^2 + alpha), without squaring a std near 1e300
             scale = np.hypot(np.sqrt(0.25 if k == 1 else 0.5) * std,
                              np.sqrt(alpha))
-        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        # A zero (constant feature) or subnormal scale (whose inverse may
+        # overflow) leaves the feature unscaled.
+        scale[~(scale >= tiny) | ~np.isfinite(scale)] = 1.0
         return mean, scale
 
     def _start(self, classes, y_index, sw, k, d, mean, scale):
@@ -504,7 +520,8 @@ class LogisticRegression:
             batch = self._batch_size(n)
             lr = self.learning_rate
             if lr is None:
-                lr = _sgd_default_step(X, k, self.fit_intercept, alpha, mean, scale)
+                lr = _sgd_default_step(X, sw, k, self.fit_intercept, alpha, mean,
+                                       scale)
             n_iter, status, n_batches = solvers.sgd(
                 obj, theta, tol, max_iter, float(lr), batch, self._seed(),
                 _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve)
@@ -627,7 +644,8 @@ class LogisticRegression:
             mean, scale = self._standardization(Xm, sw, k, alpha)
             lr = self.learning_rate
             if lr is None:
-                lr = _sgd_default_step(X, k, self.fit_intercept, alpha, mean, scale)
+                lr = _sgd_default_step(X, sw, k, self.fit_intercept, alpha, mean,
+                                       scale)
             self._partial_state = {"calls": 0, "lr": float(lr), "mean": mean,
                                    "scale": scale, "seed": self._seed()}
             if (hasattr(self, "coef_") and self.coef_.shape == (k, d)
@@ -963,35 +981,80 @@ def _theta_from_model(model, k, d, mean, scale):
     return theta
 
 
-def _sample_rows(X, mean, scale, fit_intercept, m=1024):
-    """Up to m evenly spaced rows as a dense float64 copy, standardised
-    like the solver sees them."""
+def _weighted_sample(X, sw, mean, scale, fit_intercept, m=1024):
+    """(R, e): up to m evenly spaced rows of positive weight as the solver
+    sees them (standardised, with a column of ones for the intercept), each
+    times sqrt(s_i / s_mean), s_mean = S / n_pos the mean weight of the
+    n_pos rows of positive weight: these rows are R * 2^e, with |R| < 1.
+
+    R'R 4^e / m estimates the weighted second-moment matrix on which the
+    mean objective's Hessian is built, sum_i s_i r_i r_i' / S (exactly,
+    when n_pos <= m); rows of weight 0 add nothing to it and are not
+    sampled.  The rows themselves may lie beyond float64's range (a
+    feature near 1e300 over a scale near 1e-10), R never does: the rows
+    are halved before centring (x - mean cannot overflow), and each column
+    j is built as
+
+        (x_j / 2 - mean_j / 2) / 2^p_j  /  (scale_j / 2^q_j)  *  2^(p_j - q_j),
+
+    the first two factors in (-1, 1) and [1, 2) (``frexp``), the last
+    brought down by the largest such power of two over the columns.  All
+    factors are powers of two but the division by the scale, so without
+    weights R is the plain standardised rows times one power of two,
+    exactly (short of underflow).
+    """
     n = X.shape[0]
-    idx = np.linspace(0, n - 1, min(n, m)).astype(np.intp)
+    idx = np.arange(n) if sw is None else np.flatnonzero(sw > 0)
+    idx = idx[np.linspace(0, idx.shape[0] - 1, min(idx.shape[0], m)).astype(np.intp)]
     rows = X[idx]
     rows = rows.toarray() if hasattr(rows, "toarray") else rows
-    rows = np.asarray(rows, dtype=np.float64)
-    if scale is not None:
-        rows = ((rows - mean) if fit_intercept else rows) / scale
-    return rows
-
-
-def _sgd_default_step(X, k, fit_intercept, alpha, mean, scale):
-    """4 / L, L = c * top eigenvalue of the second-moment matrix of up to
-    1024 evenly spaced rows (20 power iterations on a small copy)."""
-    rows = _sample_rows(X, mean, scale, fit_intercept)
+    half = np.asarray(rows, dtype=np.float64) * 0.5
+    divisor = np.ones(half.shape[1]) if scale is None else scale
+    if scale is not None and fit_intercept:
+        half -= 0.5 * mean
     if fit_intercept:
-        rows = np.hstack([rows, np.ones((rows.shape[0], 1))])
-    v = np.ones(rows.shape[1]) / math.sqrt(rows.shape[1])
+        half = np.hstack([half, np.full((half.shape[0], 1), 0.5)])
+        divisor = np.append(divisor, 1.0)
+    p = np.frexp(np.abs(half).max(axis=0, initial=0.0))[1]
+    q = np.frexp(divisor)[1] - 1
+    R = np.ldexp(half, -p) / np.ldexp(divisor, -q)
+    if sw is not None:
+        n_pos = np.count_nonzero(sw)           # weights are >= 0
+        R *= np.sqrt(sw[idx] / (float(np.sum(sw)) / n_pos))[:, None]  # <= sqrt(n_pos)
+    nonzero = (R != 0).any(axis=0)
+    if not nonzero.any():
+        return R, 0
+    shift = int((p - q)[nonzero].max())
+    R = np.ldexp(R, (p - q) - shift)
+    top = int(np.frexp(np.abs(R).max())[1])
+    # rows = 2 * R * 2^(shift + top) after this last step
+    return np.ldexp(R, -top), 1 + shift + top
+
+
+def _sgd_default_step(X, sw, k, fit_intercept, alpha, mean, scale):
+    """4 / L, L = c * lambda + alpha: c = 1/4 (binary) or 1/2 (multinomial)
+    bounds the loss's curvature, and lambda is the top eigenvalue of the
+    weighted second-moment matrix of the rows the solver sees, estimated on
+    up to 1024 rows of positive weight by 20 power iterations on a copy
+    scaled into (-1, 1) (``_weighted_sample``).  Floored at the smallest
+    normal float64, since the solver needs a positive step."""
+    R, e = _weighted_sample(X, sw, mean, scale, fit_intercept)
+    v = np.ones(R.shape[1]) / math.sqrt(R.shape[1])
     lam = 0.0
     for _ in range(20):
-        w = rows.T @ (rows @ v) / rows.shape[0]
+        w = R.T @ (R @ v) / R.shape[0]
         lam = float(np.linalg.norm(w))
         if lam == 0.0:
             break
         v = w / lam
+    try:
+        lam = math.ldexp(lam, 2 * e)
+    except OverflowError:      # beyond float64's range: the step is ~0
+        lam = math.inf
     c = 0.25 if k == 1 else 0.5
-    return 4.0 / (c * lam + alpha) if c * lam + alpha > 0 else 1.0
+    if not c * lam + alpha > 0:
+        return 1.0
+    return max(4.0 / (c * lam + alpha), float(np.finfo(np.float64).tiny))
 
 
 def _curvature_bound(Xm, sw, k, fit_intercept, alpha, standardized):

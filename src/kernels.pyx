@@ -27,7 +27,7 @@ Design
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport exp, fabs, log, log1p, sqrt
+from libc.math cimport exp, fabs, frexp, ldexp, log, log1p, sqrt
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBuffer_Release,
                              PyObject_GetBuffer)
 from libc.stdint cimport int64_t
@@ -914,26 +914,58 @@ def _first_nonfinite(a):
     return found
 
 
+cdef inline double _inverse_unit(double c) noexcept nogil:
+    """1 / u for the power of two u = 2^e with u / 2 <= c < u (``frexp``:
+    c = m * 2^e, 1/2 <= m < 1), for c > 0.
+
+    Multiplying by a power of two is exact (short of underflow), so sums of
+    values in units of u round as the plain sums would, minus their
+    overflow and underflow.
+    Below c = 2^-1024 (subnormal), 1 / u would overflow: it is capped at
+    2^1023, which still brings c / u >= 2^-1074 * 2^1023 = 2^-51, far from
+    underflow when squared.
+    """
+    cdef int e
+    frexp(c, &e)
+    return ldexp(1.0, -e if e > -1023 else 1023)
+
+
 cdef int _moments(const floating* data, const index_t* indices,
                   const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
                   const double* sw, double* mean, double* std,
                   double* sq_norm_stats) noexcept nogil:
-    """Weighted column means and standard deviations, safe up to +-1e308.
+    """Weighted column means and standard deviations of any finite data,
+    from +-1.8e308 down to the subnormals.
 
     Two passes (mean, then centred squares): the one-pass sum-of-squares
-    formula loses everything when |mean| >> std.  A column whose values
-    exceed 1e100 has its deviations scaled by c_j = max(max|x_j|, |mean_j|)
-    before squaring, so that nothing overflows even near the float64 limit:
-    std_j = c_j * sqrt(sum_i s_i (x_ij / c_j - mean_j / c_j)^2 / S).
-    Returns -1 when out of memory.
+    formula loses everything when |mean| >> std.  A column whose largest
+    magnitude c_j = max |x_ij| over the rows of positive weight (rows of
+    weight 0 are skipped, however far out they lie) exceeds 1e100 or is
+    below 1e-100 has its squared deviations summed in units of u_j, the
+    power of two of ``_inverse_unit`` (u_j / 2 <= c_j < u_j; u_j = 2^-1023
+    for c_j below 2^-1024), so that they neither overflow nor underflow to
+    0:
+
+        std_j = u_j * sqrt(sum_i s_i (x_ij / u_j - mean_j / u_j)^2 / S).
+
+    The mean of a column below 1e-100, or whose plain weighted sum
+    overflows, is summed in the same units, mean_j = u_j * sum_i s_i
+    (x_ij / u_j) / S: near the subnormals this keeps the digits that
+    rounding each s_i * x_ij to a subnormal would lose.  Otherwise the
+    plain formulas, whose bits the units would not change anyway: scaling
+    by a power of two is exact, short of overflow and underflow.  Returns
+    -1 when out of memory.
     """
     cdef Py_ssize_t i, j, col
     cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
-    cdef bint overflow = False
+    cdef bint rescale = False
     cdef const floating* row
-    cdef double* cmax = <double*>malloc(d * sizeof(double))
+    # cmax[j]: the largest magnitude of column j; inv[j]: 1 / u_j
+    cdef double* cmax = <double*>malloc(2 * d * sizeof(double))
+    cdef double* inv
     if cmax == NULL:
         return -1
+    inv = cmax + d
     memset(mean, 0, d * sizeof(double))
     memset(std, 0, d * sizeof(double))
     memset(cmax, 0, d * sizeof(double))
@@ -946,67 +978,111 @@ cdef int _moments(const floating* data, const index_t* indices,
             row = data + i * d
             for j in range(d):
                 row_sq += <double>row[j] * row[j]
-                if fabs(row[j]) > cmax[j]:
+                if s > 0.0 and fabs(row[j]) > cmax[j]:
                     cmax[j] = fabs(row[j])
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 row_sq += <double>data[j] * data[j]
-                if fabs(data[j]) > cmax[indices[j]]:
+                if s > 0.0 and fabs(data[j]) > cmax[indices[j]]:
                     cmax[indices[j]] = fabs(data[j])
         sum_sq += row_sq
         if row_sq > mx:
             mx = row_sq
     for j in range(d):
         mean[j] /= total
-        overflow = overflow or not (mean[j] - mean[j] == 0.0)
-    if overflow:
-        # Some sum overflowed: redo the means with every value scaled by
-        # its column's largest magnitude (|x / cmax| <= 1).
+        inv[j] = 1.0
+        if cmax[j] > 0.0 and (cmax[j] < 1e-100 or not (mean[j] - mean[j] == 0.0)):
+            inv[j] = _inverse_unit(cmax[j])
+            rescale = True
+    if rescale:
+        # Redo those means with each value in its column's unit (|x / u| < 1,
+        # so no sum exceeds S); columns of unit 1 are summed as above.
         memset(mean, 0, d * sizeof(double))
         for i in range(n):
             s = sw[i] if sw != NULL else 1.0
+            if s == 0.0:
+                continue       # x / u may overflow, and 0 * inf is NaN
             if indices == NULL:
                 row = data + i * d
                 for j in range(d):
-                    if cmax[j] > 0.0:
-                        mean[j] += s * (row[j] / cmax[j])
+                    mean[j] += s * (row[j] * inv[j])
             else:
                 for j in range(indptr[i], indptr[i + 1]):
-                    if cmax[indices[j]] > 0.0:
-                        mean[indices[j]] += s * (data[j] / cmax[indices[j]])
+                    col = indices[j]
+                    mean[col] += s * (data[j] * inv[col])
         for j in range(d):
-            mean[j] = (mean[j] / total) * cmax[j]
-    # Scale only columns whose squares could overflow; multiplying by an
-    # exact power-of-two-free inverse of a large number is harmless, and
-    # small columns keep the plain (unscaled) formula.
+            mean[j] = (mean[j] / total) / inv[j]
+    # A large column's mean took its unit only if the plain sum overflowed
+    # (in units, its tiny values underflow), but its squares always need
+    # it.  |mean_j| <= c_j up to rounding, so in a column summed in units
+    # each squared deviation is at most 4 (times s_i).
     for j in range(d):
-        if fabs(mean[j]) > cmax[j]:
-            cmax[j] = fabs(mean[j])
-        cmax[j] = 1.0 / cmax[j] if cmax[j] > 1e100 else 1.0   # now: inverse scale
+        if cmax[j] > 1e100:
+            inv[j] = _inverse_unit(cmax[j])
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
+        if s == 0.0:
+            continue
         if indices == NULL:
             row = data + i * d
             for j in range(d):
-                dev = row[j] * cmax[j] - mean[j] * cmax[j]
+                dev = row[j] * inv[j] - mean[j] * inv[j]
                 std[j] += s * dev * dev
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 col = indices[j]
-                dev = data[j] * cmax[col] - mean[col] * cmax[col]
-                mc = mean[col] * cmax[col]
+                dev = data[j] * inv[col] - mean[col] * inv[col]
+                mc = mean[col] * inv[col]
                 # the implicit zero of this entry is counted below as
-                # (0 - mean)^2; replace it by the real value
+                # (0 - mean)^2, in the same unit; replace it by the real value
                 std[col] += s * (dev * dev - mc * mc)
     for j in range(d):
         if indices != NULL:
-            mc = mean[j] * cmax[j]
+            mc = mean[j] * inv[j]
             std[j] += total * mc * mc
         std[j] = std[j] / total
-        std[j] = sqrt(std[j]) / cmax[j] if std[j] > 0.0 else 0.0
+        std[j] = sqrt(std[j]) / inv[j] if std[j] > 0.0 else 0.0
     free(cmax)
     sq_norm_stats[0] = mx
     sq_norm_stats[1] = sum_sq / n
+    return 0
+
+
+# The def wrappers below hand raw pointers to kernels that trust every
+# length: these O(1) checks run first, with the GIL, so that a wrong length
+# is a ValueError rather than a read or write out of bounds.  (The values
+# of y, class indices, are not checked: that would take a pass over y.)
+
+cdef int _check_length(str where, str name, Py_ssize_t got, Py_ssize_t expected,
+                       str what) except -1:
+    if got != expected:
+        raise ValueError(f"{where}: {name} has {got} entries, expected "
+                         f"{expected} ({what})")
+    return 0
+
+
+cdef int _check_shape(str where, str name, Py_ssize_t rows, Py_ssize_t cols,
+                      Py_ssize_t want_rows, Py_ssize_t want_cols,
+                      str what) except -1:
+    if rows != want_rows or cols != want_cols:
+        raise ValueError(f"{where}: {name} has shape ({rows}, {cols}), expected "
+                         f"({want_rows}, {want_cols}) ({what})")
+    return 0
+
+
+cdef int _check_given(str where, str name, bint is_none, str why) except -1:
+    if is_none:
+        raise ValueError(f"{where}: {name} is None, but {why}")
+    return 0
+
+
+cdef int _check_coef(str where, str name, Py_ssize_t rows, Py_ssize_t cols,
+                     Py_ssize_t d, bint is_none) except -1:
+    _check_given(where, name, is_none, "it is required")
+    if rows < 1 or cols != d:
+        raise ValueError(f"{where}: {name} has shape ({rows}, {cols}), expected "
+                         f"(n_classes, {d}) with n_classes >= 1 (X has {d} "
+                         "columns)")
     return 0
 
 
@@ -1019,8 +1095,15 @@ def _column_moments(RowMatrix X, const double[::1] sample_weight,
     cdef double stats[2]
     cdef Matrix* M = &X.M
     cdef int status = 0
+    where = "_column_moments"
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], M.n_rows,
+                      "one per row of X")
         sw = &sample_weight[0]
+    _check_given(where, "mean", mean is None, "it is required")
+    _check_given(where, "std", std is None, "it is required")
+    _check_length(where, "mean", mean.shape[0], M.n_cols, "one per column of X")
+    _check_length(where, "std", std.shape[0], M.n_cols, "one per column of X")
     with nogil:
         if M.float_bytes == 8:
             if M.indices == NULL or M.index_bytes == 4:
@@ -1054,25 +1137,44 @@ def _loss_gradient(RowMatrix X, const int[::1] y,
                    int n_threads=1, double[::1] proba=None):
     """Weighted loss sum; gradients written into grad_coef/grad_intercept.
 
-    ``sample_weight``, ``intercept``, ``grad_intercept`` and ``proba`` may
-    be None.  Shapes are checked by the caller (clogreg's Python layer).
+    ``sample_weight``, ``intercept`` (then also ``grad_intercept``) and
+    ``proba`` may be None.  Every length is checked (ValueError); the
+    values of ``y``, class indices below max(2, n_classes), are not.
     """
     cdef const double* sw = NULL
     cdef const double* b = NULL
     cdef double* gb = NULL
     cdef double* pr = NULL
     cdef double loss
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_loss_gradient"
+    _check_coef(where, "coef", coef.shape[0], coef.shape[1], d, coef is None)
+    K = coef.shape[0]
+    _check_given(where, "y", y is None, "it is required")
+    _check_length(where, "y", y.shape[0], n, "one per row of X")
+    _check_given(where, "grad_coef", grad_coef is None, "it is required")
+    _check_shape(where, "grad_coef", grad_coef.shape[0], grad_coef.shape[1],
+                 K, d, "the shape of coef")
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], n,
+                      "one per row of X")
         sw = &sample_weight[0]
     if intercept is not None:
+        _check_length(where, "intercept", intercept.shape[0], K,
+                      "one per row of coef")
+        _check_given(where, "grad_intercept", grad_intercept is None,
+                     "intercept is given")
+        _check_length(where, "grad_intercept", grad_intercept.shape[0], K,
+                      "one per row of coef")
         b = &intercept[0]
         gb = &grad_intercept[0]
     if proba is not None:
+        _check_length(where, "proba", proba.shape[0], n * K,
+                      "rows of X times rows of coef")
         pr = &proba[0]
     with nogil:
-        loss = loss_gradient(&X.M, &y[0], sw, &coef[0, 0], b, coef.shape[0],
-                             NULL, X.M.n_rows, &grad_coef[0, 0], gb, pr,
-                             n_threads)
+        loss = loss_gradient(&X.M, &y[0], sw, &coef[0, 0], b, K, NULL, n,
+                             &grad_coef[0, 0], gb, pr, n_threads)
     if loss < 0:
         raise MemoryError("clogreg: could not allocate the gradient workspace")
     return loss
@@ -1083,20 +1185,40 @@ def _hessian_product(RowMatrix X, const double[::1] sample_weight,
                      const double[::1] v_intercept, double[:, ::1] out_coef,
                      double[::1] out_intercept, int n_threads=1):
     """Hessian-vector product of the weighted loss sum (see
-    ``hessian_product``); ``v_intercept``/``out_intercept`` may be None."""
+    ``hessian_product``); ``sample_weight`` and ``v_intercept`` (then also
+    ``out_intercept``) may be None.  Every length is checked (ValueError).
+    """
     cdef const double* sw = NULL
     cdef const double* vb = NULL
     cdef double* ob = NULL
     cdef int status
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_hessian_product"
+    _check_coef(where, "v_coef", v_coef.shape[0], v_coef.shape[1], d,
+                v_coef is None)
+    K = v_coef.shape[0]
+    _check_given(where, "proba", proba is None, "it is required")
+    _check_length(where, "proba", proba.shape[0], n * K,
+                  "rows of X times rows of v_coef")
+    _check_given(where, "out_coef", out_coef is None, "it is required")
+    _check_shape(where, "out_coef", out_coef.shape[0], out_coef.shape[1], K, d,
+                 "the shape of v_coef")
     if sample_weight is not None:
+        _check_length(where, "sample_weight", sample_weight.shape[0], n,
+                      "one per row of X")
         sw = &sample_weight[0]
     if v_intercept is not None:
+        _check_length(where, "v_intercept", v_intercept.shape[0], K,
+                      "one per row of v_coef")
+        _check_given(where, "out_intercept", out_intercept is None,
+                     "v_intercept is given")
+        _check_length(where, "out_intercept", out_intercept.shape[0], K,
+                      "one per row of v_coef")
         vb = &v_intercept[0]
         ob = &out_intercept[0]
     with nogil:
-        status = hessian_product(&X.M, sw, &proba[0], v_coef.shape[0],
-                                 &v_coef[0, 0], vb, &out_coef[0, 0], ob,
-                                 n_threads)
+        status = hessian_product(&X.M, sw, &proba[0], K, &v_coef[0, 0], vb,
+                                 &out_coef[0, 0], ob, n_threads)
     if status != 0:
         raise MemoryError("clogreg: could not allocate the Hessian workspace")
 
@@ -1104,23 +1226,41 @@ def _hessian_product(RowMatrix X, const double[::1] sample_weight,
 def _predict_into(int mode, RowMatrix X, const double[:, ::1] coef,
                   const double[::1] intercept, double[:, ::1] out,
                   Py_ssize_t[::1] out_class, int n_threads=1):
-    """mode 0: decision, 1: probabilities (into ``out``); 2: class indices
-    (into ``out_class``).  The unused output is None.  Returns the number of
-    rows whose score is not finite: 0 proves X free of NaN and infinity
-    (see ``_predict_matrix``)."""
+    """mode 0: decision (``out`` of shape (n_rows, K)), 1: probabilities
+    (``out`` of shape (n_rows, 2) when K == 1, else (n_rows, K)); 2: class
+    indices (``out_class`` of n_rows entries).  K = coef.shape[0]; the
+    unused output and ``intercept`` may be None.  Every length is checked
+    (ValueError).  Returns the number of rows whose score is not finite:
+    0 proves X free of NaN and infinity (see ``_predict_matrix``)."""
     cdef const double* b = NULL
     cdef double* o = NULL
     cdef Py_ssize_t* oc = NULL
     cdef Py_ssize_t status
+    cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, K
+    where = "_predict_into"
+    if mode not in (0, 1, 2):
+        raise ValueError(f"{where}: mode must be 0, 1 or 2, got {mode}")
+    _check_coef(where, "coef", coef.shape[0], coef.shape[1], d, coef is None)
+    K = coef.shape[0]
     if intercept is not None:
+        _check_length(where, "intercept", intercept.shape[0], K,
+                      "one per row of coef")
         b = &intercept[0]
-    if out is not None:
-        o = &out[0, 0]
-    if out_class is not None:
+    if mode == 2:
+        _check_given(where, "out_class", out_class is None, "mode is 2")
+        _check_length(where, "out_class", out_class.shape[0], n,
+                      "one per row of X")
         oc = &out_class[0]
+    else:
+        _check_given(where, "out", out is None, f"mode is {mode}")
+        _check_shape(where, "out", out.shape[0], out.shape[1], n,
+                     2 if mode == 1 and K == 1 else K,
+                     "rows of X by classes" if mode == 1 else
+                     "rows of X by rows of coef")
+        o = &out[0, 0]
     with nogil:
-        status = _predict_matrix(&X.M, mode, &coef[0, 0], b, coef.shape[0], o,
-                                 oc, n_threads)
+        status = _predict_matrix(&X.M, mode, &coef[0, 0], b, K, o, oc,
+                                  n_threads)
     if status < 0:
         raise MemoryError("clogreg: could not allocate prediction scratch")
     return status

@@ -20,6 +20,10 @@ Design
   step onto an orthant (Andrew & Gao, ICML 2007), gradient descent takes
   proximal (soft-thresholding) steps, and SGD clips each weight by its
   cumulative penalty, never past 0.  Nothing is thresholded after the fact.
+* Counters: iterations and epochs never exceed ``max_iter``, a C int (the
+  Python layer rejects more than 2**31 - 1), so they are ints; the counts
+  of evaluations and passes, up to hundreds per iteration, and
+  ``first_epoch`` (partial_fit calls so far) are Py_ssize_t.
 * What these solvers must never do: return non-finite coefficients.  A
   non-finite objective stops the solver with status NONFINITE and the
   Python layer raises.
@@ -240,6 +244,10 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
     cdef Py_ssize_t j
     cdef double penalty = 0.0
     cdef double inv_w = 1.0 / weight_sum
+    # An sgd batch whose weights sum to less than 1 / DBL_MAX (subnormal;
+    # fit rejects such a total) has inv_w = inf, and 0 * inf is NaN: divide
+    # by weight_sum instead.  Otherwise multiply, as always.
+    cdef bint divide = not _finite(inv_w)
     cdef const double* eff = theta
     if P.inv_scale != NULL:
         _effective(P, theta, P.theta_eff)
@@ -252,6 +260,11 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
         return -1.0
     if P.inv_scale != NULL:
         _pull_back(P, grad)
+    if divide:
+        for j in range(P.n_params):
+            grad[j] = grad[j] / weight_sum
+        loss = loss / weight_sum
+        inv_w = 1.0
     cdef double c
     for j in range(Kd):
         c = _ps(P, j)
@@ -426,7 +439,7 @@ cdef double _cubic_min(double a, double fa, double da, double b, double fb,
 cdef int _wolfe_search(Problem* P, const double* x, double f0, const double* d,
                        double dphi0, double a_init, double* x_new,
                        double* g_new, double* f_out, int max_eval,
-                       int* n_eval) noexcept nogil:
+                       Py_ssize_t* n_eval) noexcept nogil:
     """Line search for the strong Wolfe conditions (Nocedal & Wright,
     Algorithms 3.5 and 3.6), c1 = 1e-4, c2 = 0.9.
 
@@ -505,7 +518,7 @@ cdef int _wolfe_search(Problem* P, const double* x, double f0, const double* d,
 cdef int _orthant_search(Problem* P, const double* x, double F0,
                          const double* pg, const double* d, double a_init,
                          double* x_new, double* g_new, double* F_out,
-                         int max_eval, int* n_eval) noexcept nogil:
+                         int max_eval, Py_ssize_t* n_eval) noexcept nogil:
     """OWL-QN's projected backtracking line search (Andrew & Gao, 2007).
 
     Each trial point is projected onto the orthant of x (or of -pg where x
@@ -595,8 +608,9 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double* coeffs = rho + m
     cdef double* x = &theta[0]
     cdef double f, f_new = 0.0, gmax, dphi0, a_init, sy, yy
-    cdef int it = 0, status = MAX_ITER, n_eval = 0, n_mem = 0, head = 0
+    cdef int it = 0, status = MAX_ITER, n_mem = 0, head = 0
     cdef int ls = 0, attempt
+    cdef Py_ssize_t n_eval = 0      # up to ~80 per iteration: beyond C int
     cdef Py_ssize_t i
     try:
         with nogil:
@@ -728,7 +742,8 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0
     cdef double f, f_new = 0.0, delta, gnorm, gmax, rTr, rnew, dHd, alpha
     cdef double sd, dd, ss, tau, gs, prered, actred, snorm, alpha_tr
-    cdef int it = 0, status = MAX_ITER, n_pass = 0, cg, max_cg, hs = 0
+    cdef int it = 0, status = MAX_ITER, cg, max_cg, hs = 0
+    cdef Py_ssize_t n_pass = 0      # up to 502 per iteration: beyond C int
     cdef Py_ssize_t i
     max_cg = <int>(p if p < 500 else 500)
     try:
@@ -871,7 +886,8 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double step = learning_rate if fixed else initial_step
     cdef double f, f_new = 0.0, f_ref, gmax, sy, ss, dx
     cdef double hist[10]
-    cdef int it = 0, status = MAX_ITER, n_eval = 0, k, bt
+    cdef int it = 0, status = MAX_ITER, k, bt
+    cdef Py_ssize_t n_eval = 0      # up to 60 per iteration: beyond C int
     cdef bint accepted
     cdef Py_ssize_t i
     try:
@@ -972,8 +988,8 @@ cdef inline unsigned long long _splitmix64(unsigned long long* state) noexcept n
 
 def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
-        int n_iter_no_change, int first_epoch, object callback, int verbose,
-        list loss_curve):
+        int n_iter_no_change, Py_ssize_t first_epoch, object callback,
+        int verbose, list loss_curve):
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from

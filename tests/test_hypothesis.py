@@ -408,13 +408,19 @@ def test_column_moments_match_exact_arithmetic(problem, use_weights):
     # products with subnormal weights (up to UNDERFLOW each).
     assert_within(mean, m, 2 * (n + 4) * EPS * (s @ np.abs(Xd)) / S
                   + 2 * n * UNDERFLOW / S + TINY, "mean")
-    # The engine sums the squared deviations in units u: 1, or the column's
-    # largest magnitude when that exceeds 1e100 (so nothing overflows).
+    # The engine sums the squared deviations in units u: 1, or, when the
+    # column's largest magnitude c over the rows of positive weight exceeds
+    # 1e100 or is below 1e-100 (so that nothing overflows or underflows),
+    # the power of two with u / 2 <= c < u, at least 2**-1023.  (It also
+    # uses them for a column whose plain weighted sum overflows; the bound
+    # below is then infinite.)
     # |sqrt(a) - sqrt(b)| <= min(sqrt(|a - b|), |a - b| / sqrt(b)).
-    u = np.maximum(np.abs(Xd).max(axis=0), np.abs(m))
-    u = np.where(u > 1e100, u, 1.0)
+    pos = s > 0
+    c = np.abs(Xd[pos]).max(axis=0)
+    in_units = (c > 1e100) | ((c > 0) & (c < 1e-100))
+    u = np.where(in_units, np.ldexp(1.0, np.maximum(np.frexp(c)[1], -1023)), 1.0)
     v = (ref / u) ** 2
-    dv = 8 * (n + 6) * EPS * (s @ ((np.abs(Xd) + np.abs(m)) / u) ** 2) / S \
+    dv = 8 * (n + 6) * EPS * (s[pos] @ ((np.abs(Xd[pos]) + np.abs(m)) / u) ** 2) / S \
         + 2 * n * UNDERFLOW / S
     with np.errstate(divide="ignore", invalid="ignore"):    # v == 0: sqrt(dv)
         dstd = u * np.fmin(np.sqrt(dv), dv / np.sqrt(v)) + 8 * EPS * ref + TINY
@@ -625,15 +631,17 @@ def test_fit_gives_a_finite_model_or_a_clear_error(problem, layout, solver,
     # A fit either raises a ValueError with a message (a single class, say),
     # or gives finite coefficients whose probabilities are finite and sum
     # to one, identical to the fit on a C-contiguous copy of X.  Outside
-    # the domain, two known bugs with their own xfail tests in
-    # test_reliability.py: 'sgd' with sample weights (its automatic step
-    # reads rows whatever their weight and can overflow:
-    # test_sgd_step_with_zero_or_tiny_weights) and float32 coefficients
-    # beyond float32's range
-    # (test_float32_model_coefficients_beyond_float32_range).
+    # the domain: weights in (0, 1e-3), set to 0 (a row of weight s_i can
+    # lie sqrt(S / s_i) standard deviations out, and 'sgd', which steps
+    # along each batch's own weighted mean gradient, then takes steps so
+    # large that the scores of far rows overflow), and float32 values
+    # below 1e-30, whose coefficients can exceed float32's range
+    # (test_float32_model_coefficients_beyond_float32_range).  Weights of
+    # 0 far from the others, and subnormal ones, are in
+    # test_sgd_step_with_zero_or_tiny_weights (test_reliability.py).
     X, y, sw, _, _ = problem
     if sw is not None:
-        sw = None if solver == "sgd" else np.where(sw < 1e-3, 0.0, sw)
+        sw = np.where(sw < 1e-3, 0.0, sw)
     if X.dtype == np.float32:
         X = np.where(np.abs(X) < 1e-30, np.float32(0), X)
     if solver == "newton" and penalty == "l1":

@@ -2,7 +2,10 @@
 
 References: np.logaddexp for log(1 + e^z), a float64 numpy log-sum-exp
 softmax, and a float64 numpy loss/gradient (X @ W.T, then residuals, then
-X.T @ R), plus central finite differences of that numpy loss.
+X.T @ R), plus central finite differences of that numpy loss; numpy's
+column statistics (of values lifted by a power of two where float64
+squares would underflow); for the def wrappers' length checks, the
+ValueError and message each mismatch must raise.
 """
 
 import numpy as np
@@ -475,3 +478,200 @@ def test_column_moments_do_not_overflow_near_the_float64_limit(layout):
     assert np.isfinite(mean).all() and np.isfinite(std).all()
     assert_allclose(mean / 1e300, small.mean(axis=0), rtol=1e-12)
     assert_allclose(std / 1e300, small.std(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32", "csr64"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e-310, 2.0**-1070])
+def test_column_moments_near_the_smallest_float64(scale, weighted, layout):
+    # Squares of values below ~1e-154 underflow; the kernel must not lose
+    # the spread of such columns (1e-310 and 2**-1070 are subnormal).
+    # Reference: numpy's statistics of the same values lifted by the exact
+    # power of two 2**1000 into the normal range, and scaled back.  One
+    # column of ordinary size checks that it is unaffected by the others.
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-1, 1, size=(200, 3)) * [scale, scale, 1.0]
+    X[rng.random(X.shape) < 0.3] = 0.0
+    X[:, 1] = np.abs(X[:, 1]) + 2 * scale           # a mean far from 0
+    sw = rng.uniform(0, 2, size=200) if weighted else None
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, std = np.zeros(3), np.zeros(3)
+    kernels._column_moments(M, sw, mean, std)
+    lift = np.array([2.0**1000, 2.0**1000, 1.0])
+    w = np.ones(200) if sw is None else sw
+    ref_mean = np.average(X * lift, axis=0, weights=w)
+    ref_std = np.sqrt(np.average((X * lift - ref_mean) ** 2, axis=0, weights=w))
+    # a subnormal result holds fewer digits: its spacing is 2**-1074, so
+    # 2**-74 once lifted (far below rtol for the ordinary column)
+    assert_allclose(mean * lift, ref_mean, rtol=1e-12, atol=2.0**-74)
+    assert_allclose(std * lift, ref_std, rtol=1e-12, atol=2.0**-74)
+    assert (std[:2] > 0).all()
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr32"])
+def test_column_moments_ignore_rows_of_weight_zero(layout):
+    # A row of weight 0 has no say in the statistics, however far out it
+    # lies.  Here it would set the unit of both columns: that of the first
+    # (values near 1) so large that their squares underflow, and scaling
+    # the second (values near 1e-300) by 2**997 would overflow it, 0 * inf.
+    # Reference: numpy on the rows of positive weight only, the second
+    # column lifted by 2**1000.
+    rng = np.random.default_rng(7)
+    X = rng.normal(1.0, 1.0, size=(50, 2)) * [1.0, 1e-300]
+    X[10] = [1e300, 1e300]
+    sw = rng.uniform(0.5, 2.0, size=50)
+    sw[10] = 0.0
+    M = as_matrix(X if layout == "dense" else to_csr(X, layout))
+    mean, std = np.zeros(2), np.zeros(2)
+    kernels._column_moments(M, sw, mean, std)
+    keep, lift = sw > 0, np.array([1.0, 2.0**1000])
+    ref_mean = np.average(X[keep] * lift, axis=0, weights=sw[keep])
+    ref_std = np.sqrt(np.average((X[keep] * lift - ref_mean) ** 2, axis=0,
+                                 weights=sw[keep]))
+    assert_allclose(mean * lift, ref_mean, rtol=1e-12)
+    assert_allclose(std * lift, ref_std, rtol=1e-12)
+
+
+# The def wrappers pass raw pointers to kernels that trust every length;
+# each mismatch must be a ValueError naming the array, the length given
+# and the length expected, before anything is read or written.  X has 5
+# rows and 3 columns; the model 1 class (binary) unless stated.
+_M = kernels.RowMatrix(np.ones((5, 3)))
+
+
+def _z(*shape, dtype=np.float64):
+    return np.zeros(shape, dtype=dtype)
+
+
+def _loss_gradient(y=None, sw=None, coef=None, b=None, gc=None, gb=None,
+                   proba=None, k=1):
+    y = _z(5, dtype=np.int32) if y is None else y
+    coef = _z(k, 3) if coef is None else coef
+    gc = _z(k, 3) if gc is None else gc
+    return lambda: kernels._loss_gradient(_M, y, sw, coef, b, gc, gb, 1, proba)
+
+
+def _hessian_product(sw=None, proba=None, v=None, vb=None, out=None, ob=None,
+                     k=1):
+    v = _z(k, 3) if v is None else v
+    proba = _z(5 * k) if proba is None else proba
+    out = _z(k, 3) if out is None else out
+    return lambda: kernels._hessian_product(_M, sw, proba, v, vb, out, ob, 1)
+
+
+def _predict_into(mode, coef=None, b=None, out=None, out_class=None):
+    coef = _z(1, 3) if coef is None else coef
+    return lambda: kernels._predict_into(mode, _M, coef, b, out, out_class, 1)
+
+
+LENGTH_MISMATCHES = [
+    pytest.param(_loss_gradient(y=_z(4, dtype=np.int32)),
+                 r"_loss_gradient: y has 4 entries, expected 5 \(one per row of X\)",
+                 id="loss-y"),
+    pytest.param(_loss_gradient(sw=_z(6)),
+                 r"_loss_gradient: sample_weight has 6 entries, expected 5",
+                 id="loss-sample_weight"),
+    pytest.param(_loss_gradient(coef=_z(1, 4), gc=_z(1, 4)),
+                 r"_loss_gradient: coef has shape \(1, 4\), expected "
+                 r"\(n_classes, 3\) with n_classes >= 1", id="loss-coef-columns"),
+    pytest.param(_loss_gradient(coef=_z(0, 3), gc=_z(0, 3)),
+                 r"_loss_gradient: coef has shape \(0, 3\)", id="loss-coef-no-rows"),
+    pytest.param(_loss_gradient(gc=_z(2, 3)),
+                 r"_loss_gradient: grad_coef has shape \(2, 3\), expected \(1, 3\)",
+                 id="loss-grad_coef"),
+    pytest.param(_loss_gradient(k=3, b=_z(2), gb=_z(3)),
+                 r"_loss_gradient: intercept has 2 entries, expected 3",
+                 id="loss-intercept"),
+    pytest.param(_loss_gradient(k=3, b=_z(3), gb=_z(1)),
+                 r"_loss_gradient: grad_intercept has 1 entries, expected 3",
+                 id="loss-grad_intercept"),
+    pytest.param(_loss_gradient(b=_z(1)),
+                 r"_loss_gradient: grad_intercept is None, but intercept is given",
+                 id="loss-grad_intercept-missing"),
+    pytest.param(_loss_gradient(k=3, proba=_z(5)),
+                 r"_loss_gradient: proba has 5 entries, expected 15 \(rows of X "
+                 r"times rows of coef\)", id="loss-proba"),
+    pytest.param(_hessian_product(sw=_z(4)),
+                 r"_hessian_product: sample_weight has 4 entries, expected 5",
+                 id="hessian-sample_weight"),
+    pytest.param(_hessian_product(k=3, proba=_z(5)),
+                 r"_hessian_product: proba has 5 entries, expected 15",
+                 id="hessian-proba"),
+    pytest.param(_hessian_product(v=_z(1, 2), out=_z(1, 2)),
+                 r"_hessian_product: v_coef has shape \(1, 2\), expected "
+                 r"\(n_classes, 3\)", id="hessian-v_coef"),
+    pytest.param(_hessian_product(out=_z(1, 4)),
+                 r"_hessian_product: out_coef has shape \(1, 4\), expected \(1, 3\)",
+                 id="hessian-out_coef"),
+    pytest.param(_hessian_product(vb=_z(2), ob=_z(1)),
+                 r"_hessian_product: v_intercept has 2 entries, expected 1",
+                 id="hessian-v_intercept"),
+    pytest.param(_hessian_product(vb=_z(1)),
+                 r"_hessian_product: out_intercept is None, but v_intercept is given",
+                 id="hessian-out_intercept-missing"),
+    pytest.param(_hessian_product(vb=_z(1), ob=_z(3)),
+                 r"_hessian_product: out_intercept has 3 entries, expected 1",
+                 id="hessian-out_intercept"),
+    pytest.param(_predict_into(0, out=_z(4, 1)),
+                 r"_predict_into: out has shape \(4, 1\), expected \(5, 1\)",
+                 id="predict-decision-rows"),
+    pytest.param(_predict_into(1, out=_z(5, 1)),
+                 r"_predict_into: out has shape \(5, 1\), expected \(5, 2\) "
+                 r"\(rows of X by classes\)", id="predict-binary-proba-columns"),
+    pytest.param(_predict_into(1, coef=_z(3, 3), out=_z(5, 2)),
+                 r"_predict_into: out has shape \(5, 2\), expected \(5, 3\)",
+                 id="predict-multinomial-proba-columns"),
+    pytest.param(_predict_into(2, out_class=_z(6, dtype=np.intp)),
+                 r"_predict_into: out_class has 6 entries, expected 5",
+                 id="predict-class"),
+    pytest.param(_predict_into(2),
+                 r"_predict_into: out_class is None, but mode is 2",
+                 id="predict-class-missing"),
+    pytest.param(_predict_into(0), r"_predict_into: out is None, but mode is 0",
+                 id="predict-out-missing"),
+    pytest.param(_predict_into(0, coef=_z(1, 2), out=_z(5, 1)),
+                 r"_predict_into: coef has shape \(1, 2\), expected \(n_classes, 3\)",
+                 id="predict-coef"),
+    pytest.param(_predict_into(0, b=_z(2), out=_z(5, 1)),
+                 r"_predict_into: intercept has 2 entries, expected 1",
+                 id="predict-intercept"),
+    pytest.param(_predict_into(7, out=_z(5, 1)),
+                 r"_predict_into: mode must be 0, 1 or 2, got 7", id="predict-mode"),
+    pytest.param(lambda: kernels._column_moments(_M, _z(4), _z(3), _z(3)),
+                 r"_column_moments: sample_weight has 4 entries, expected 5",
+                 id="moments-sample_weight"),
+    pytest.param(lambda: kernels._column_moments(_M, None, _z(2), _z(3)),
+                 r"_column_moments: mean has 2 entries, expected 3 \(one per "
+                 r"column of X\)", id="moments-mean"),
+    pytest.param(lambda: kernels._column_moments(_M, None, _z(3), _z(4)),
+                 r"_column_moments: std has 4 entries, expected 3", id="moments-std"),
+]
+
+
+@pytest.mark.parametrize("call, match", LENGTH_MISMATCHES)
+def test_wrappers_reject_wrong_lengths(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_wrappers_accept_the_lengths_they_document():
+    # The control for the table above: the same calls with every length
+    # right run, and agree with the float64 numpy reference.
+    X = np.ones((5, 3))
+    y = np.array([0, 1, 0, 1, 1], dtype=np.int32)
+    coef, b = np.array([[0.5, -0.25, 1.0]]), np.array([0.1])
+    gc, gb, proba = _z(1, 3), _z(1), _z(5)
+    loss = kernels._loss_gradient(_M, y, np.ones(5), coef, b, gc, gb, 1, proba)
+    ref_loss, ref_gc, ref_gb = ref_loss_grad(X, y, None, coef, b)
+    assert_allclose([loss, *gc[0], *gb], [ref_loss, *ref_gc[0], *ref_gb],
+                    rtol=1e-14)
+    # Hessian times (coef, b): sum_i p_i (1 - p_i) (x_i . coef + b) [x_i, 1]
+    out, ob = _z(1, 3), _z(1)
+    kernels._hessian_product(_M, None, proba, coef, b, out, ob, 1)
+    h = proba * (1 - proba) * (X @ coef[0] + b)
+    assert_allclose([*out[0], *ob], [*(h @ X), h.sum()], rtol=1e-14)
+    scores, cls = _z(5, 1), _z(5, dtype=np.intp)
+    kernels._predict_into(0, _M, coef, b, scores, None, 1)
+    kernels._predict_into(2, _M, coef, b, None, cls, 1)
+    assert_allclose(scores[:, 0], X @ coef[0] + b, rtol=1e-15)
+    assert_array_equal(cls, (scores[:, 0] > 0).astype(np.intp))

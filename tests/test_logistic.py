@@ -412,3 +412,48 @@ def test_predict_on_finite_x_whose_scores_overflow_does_not_raise():
     assert_array_equal(model.predict(X), [1, 0, 1])
     assert_allclose(model.predict_proba(X)[:, 1],
                     [1.0, 0.0, 1 / (1 + np.exp(-2.0))], rtol=1e-15)
+
+
+def _reference_sgd_step(X, sw, mean, scale, alpha, c=0.25):
+    """4 / (c * lambda + alpha), lambda the largest eigenvalue of the
+    weighted second-moment matrix sum_i s_i r_i r_i' / S of the
+    standardised rows r_i = [(x_i - mean) / scale, 1]: float64 numpy, with
+    np.linalg.eigvalsh."""
+    R = np.column_stack([(X - mean) / scale, np.ones(X.shape[0])])
+    gram = (R * sw[:, None]).T @ R / sw.sum()
+    return 4.0 / (c * np.linalg.eigvalsh(gram).max() + alpha)
+
+
+@pytest.mark.parametrize("outlier", [False, True])
+def test_sgd_default_step_matches_the_weighted_eigenvalue(outlier):
+    # Weights spread over a decade, some rows of weight 0; with ``outlier``
+    # one of them lies 1e200 away, which must change nothing.
+    from clogreg._logistic import _sgd_default_step
+    rng = np.random.default_rng(12)
+    n = 80
+    z = rng.standard_normal((n, 1))
+    X = np.hstack([z + 0.3 * rng.standard_normal((n, 1)), 2.0 * z,
+                   rng.standard_normal((n, 1)) + 5.0])
+    sw = rng.uniform(0.2, 2.0, n)
+    sw[::9] = 0.0
+    if outlier:
+        X[9] = [1e200, -1e200, 1e200]
+    mean = np.average(X[sw > 0], axis=0, weights=sw[sw > 0])
+    scale = np.sqrt(np.average((X[sw > 0] - mean) ** 2, axis=0,
+                               weights=sw[sw > 0]))
+    alpha = 1.0 / sw.sum()
+    step = _sgd_default_step(X, sw, 1, True, alpha, mean, scale)
+    expected = _reference_sgd_step(X[sw > 0], sw[sw > 0], mean, scale, alpha)
+    # 20 power iterations on a matrix whose top eigenvalue stands well
+    # apart (two features are nearly collinear): far below 1e-9.
+    assert_allclose(step, expected, rtol=1e-9)
+    # The same step through fit's own statistics: partial_fit keeps it.
+    model = LogisticRegression(standardize=True)
+    model.partial_fit(X, (z[:, 0] > 0).astype(int), classes=[0, 1],
+                      sample_weight=sw)
+    assert_allclose(model._partial_state["lr"], expected, rtol=1e-9)
+    # The rows' weights matter: the unweighted estimate is another number.
+    if not outlier:
+        unweighted = _reference_sgd_step(X, np.ones(n), X.mean(axis=0),
+                                         X.std(axis=0), alpha)
+        assert abs(unweighted / expected - 1) > 1e-3
