@@ -1249,12 +1249,19 @@ def test_fit_never_mutates_sparse_inputs(solver):
 
 def test_fit_reads_read_only_inputs_without_writing():
     # numpy refuses any write into these; a fit that tried would raise.
+    # Reference: the same calls on writable copies give the same bits.
     X, y, sw = (_read_only(a) for a in (_X(), _y(), np.linspace(0.5, 2.0, N)))
+    assert not (X.flags.writeable or y.flags.writeable or sw.flags.writeable)
     for solver in SOLVERS:
-        model = _quiet(LogisticRegression(solver=solver, random_state=0).fit,
-                       X, y, sample_weight=sw)
-        model.partial_fit(X, y, sample_weight=sw)
-        model.predict_proba(X)
+        results = []
+        for args in ((X, y, sw), (X.copy(), y.copy(), sw.copy())):
+            model = _quiet(LogisticRegression(solver=solver, random_state=0).fit,
+                           *args[:2], sample_weight=args[2])
+            fitted = model.coef_.copy()
+            model.partial_fit(*args[:2], sample_weight=args[2])
+            results.append((fitted, model.coef_, model.predict_proba(args[0])))
+        for ours, reference in zip(*results):
+            assert_array_equal(ours, reference)
 
 
 # ================================================================== memory
