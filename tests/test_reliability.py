@@ -1260,7 +1260,7 @@ def test_fit_reads_read_only_inputs_without_writing():
             fitted = model.coef_.copy()
             model.partial_fit(*args[:2], sample_weight=args[2])
             results.append((fitted, model.coef_, model.predict_proba(args[0])))
-        for ours, reference in zip(*results):
+        for ours, reference in zip(*results, strict=True):
             assert_array_equal(ours, reference)
 
 
