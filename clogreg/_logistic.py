@@ -85,8 +85,9 @@ class LogisticRegression:
         the minimum-norm subgradient) of the *mean* objective
         ``(1/S) * (sum_i s_i * loss_i + penalty(W) / C)`` (``S = sum_i s_i``)
         is <= tol, as scikit-learn does; 'lbfgs' also waits until the
-        decrease its quasi-Newton model predicts is <= tol**2 (with many
-        features the gradient bound alone stops early).  For 'sgd', stop
+        decrease its quasi-Newton model predicts is <= tol**2, and
+        'newton' until its last step predicted a decrease <= tol**2 (with
+        many features the gradient bound alone stops early).  For 'sgd', stop
         when the epoch's mean objective has not improved by tol for 5
         epochs.
     max_iter : int, default=100

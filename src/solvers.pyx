@@ -13,7 +13,8 @@ Design
   ``tol`` means what it means in scikit-learn: a bound on the largest
   absolute entry of the gradient of the mean objective (for an L1 penalty,
   of its minimum-norm subgradient).  L-BFGS also requires the decrease its
-  quasi-Newton model predicts to be <= tol**2.
+  quasi-Newton model predicts to be <= tol**2, Newton the decrease its last
+  accepted step predicted.
 * An ``Objective`` holds the data and the problem; the solvers only see
   ``theta = [coef (K*d, row-major) | intercept (K)]`` in float64.
 * L1 penalties produce exact zeros by construction: OWL-QN projects every
@@ -742,6 +743,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0
     cdef double f, f_new = 0.0, delta, gnorm, gmax, rTr, rnew, dHd, alpha
     cdef double sd, dd, ss, tau, gs, prered, actred, snorm, alpha_tr
+    cdef double last_pred = INFINITY   # predicted decrease of the last accepted step
     cdef int it = 0, status = MAX_ITER, cg, max_cg, hs = 0
     cdef Py_ssize_t n_pass = 0      # up to 502 per iteration: beyond C int
     cdef Py_ssize_t i
@@ -823,6 +825,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
             else:
                 delta = max(delta, min(alpha_tr * snorm, sigma3 * delta))
             if actred > eta0 * prered:
+                last_pred = prered
                 memcpy(x, x_new, p * sizeof(double))
                 memcpy(g, g_new, p * sizeof(double))
                 if fabs(actred) <= FTOL * max(fabs(f), 1.0) and \
@@ -844,7 +847,11 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
             if not (_finite(f) and _all_finite(x, p)):
                 status = NONFINITE
                 break
-            if gmax <= tol:
+            if gmax <= tol and last_pred <= tol * tol:
+                # As in lbfgs, the gradient bound alone is not enough with
+                # many features: the last accepted step must also have
+                # predicted a decrease <= tol**2 (Newton's next one is
+                # smaller still).
                 status = CONVERGED
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
                                     status, loss_curve)

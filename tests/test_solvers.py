@@ -299,11 +299,12 @@ def test_newton_rejects_l1_and_auto_picks_owlqn():
     assert_array_equal(auto.coef_, explicit.coef_)
 
 
-def test_default_lbfgs_is_accurate_with_many_features():
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_default_tol_is_accurate_with_many_features(solver):
     # 20 000 x 5 000 sparse, 0.4% dense.  The gradient bound tol=1e-4 alone
     # (scikit-learn's lbfgs at its defaults stops there) leaves the objective
     # ~2e-5 (relative) above its minimum with this many features; the
-    # quasi-Newton decrease test (<= tol**2) must bring the default fit
+    # predicted-decrease test (<= tol**2) must bring the default-tol fit
     # within 1e-6 of scikit-learn's tight fit.
     sparse = pytest.importorskip("scipy.sparse")
     rng = np.random.default_rng(0)
@@ -315,7 +316,7 @@ def test_default_lbfgs_is_accurate_with_many_features():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")      # lbfgs at max_iter=100
         loose = SkLogisticRegression().fit(X, y)
-    ours = LogisticRegression().fit(X, y)
+    ours = LogisticRegression(solver=solver).fit(X, y)
 
     def gap(model):
         best = objective(tight.coef_, tight.intercept_, X, y)
