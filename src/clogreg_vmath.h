@@ -1,11 +1,12 @@
-/* The transcendental terms of the binary log-loss and its gradient, for a
- * short array of scores at once: with e = exp(-|z[i]|) (in [0, 1], never
- * overflows),
+/* The binary log-loss and the sigmoid, for a short array of scores at
+ * once: with e = exp(-|z[i]|) (in [0, 1], never overflows),
  *
- *     p[i] = sigmoid(z[i]) = 1 / (1 + e) for z >= 0, e / (1 + e) else,
- *     l[i] = log1p(e)        (in [0, log 2]),
+ *     p[i]          = sigmoid(z[i]) = 1 / (1 + e) for z >= 0, e / (1 + e) else,
+ *     loss[2 i]     = log1p(e) + max(z, 0)   (the row's loss if its label is 0),
+ *     loss[2 i + 1] = log1p(e) + max(-z, 0)  (... if its label is 1),
  *
- * so that a row's loss is l + max(+-z, 0) (see _block in kernels.pyx).  Called on groups of rows, the
+ * i.e. log(1 + exp(+-z)) with no overflow and no cancellation; the caller
+ * picks loss[2 i + y] without a branch (_binary_rows in kernels.pyx).  The
  * loop is plain arithmetic with no calls and no data-dependent branches,
  * which compilers vectorise (4 lanes with AVX2); libm's exp and log1p cost
  * a call each per row, about a third of a float32 pass over 100 features.
@@ -15,8 +16,8 @@
  * subnormal results included).  Only IEEE arithmetic in a fixed order (no
  * -ffast-math; on x86-64 no fused multiply-add, see clogreg_simd.h), so
  * the AVX2 and baseline versions give the same bits, and the result does
- * not depend on the platform's libm.  NaN propagates to both
- * outputs; z = +-inf gives l = 0 and p = 1 or 0.
+ * not depend on the platform's libm.  NaN propagates to every output;
+ * z = +inf gives p = 1 and losses (+inf, 0), z = -inf p = 0 and (0, +inf).
  *
  * Method (textbook; constants are Taylor coefficients and the usual
  * two-part split of log 2):
@@ -26,8 +27,8 @@
  *     (truncation < 1e-17); times 2^k built from exponent bits, in two
  *     halves so that each factor is a normal number down to exp(-746) = 0.
  *   log1p(e): u = 1 + e rounded, c = (e - (u - 1)) / u its rounding error
- *     to first order (1 / u also gives p); u = 2^j m with m in [sqrt(1/2), sqrt 2], j in {0, 1};
- *     with f = m - 1 and s = f / (2 + f), log m = 2 atanh s
+ *     to first order (1 / u also gives p); u = 2^j m with m in
+ *     [sqrt(1/2), sqrt 2], j in {0, 1}; with f = m - 1 and s = f / (2 + f), log m = 2 atanh s
  *     = f - (f^2/2 - s (f^2/2 + R)), R = sum_{n=1..10} 2 s^(2n) / (2n + 1)
  *     (|s| <= 0.1716: truncation < 1e-17); l = j log 2 + log m + c.
  */
@@ -54,7 +55,7 @@ static inline double clogreg_pow2(double k)
 }
 
 CLOGREG_CLONES
-static void clogreg_logistic_terms(const double *z, double *p, double *l,
+static void clogreg_logistic_terms(const double *z, double *p, double *loss,
                                    ptrdiff_t n)
 {
     const double shift = 6755399441055744.0;          /* 1.5 * 2^52 */
@@ -111,7 +112,9 @@ static void clogreg_logistic_terms(const double *z, double *p, double *l,
         R = R * s2;
         hfsq = 0.5 * f * f;
         lm = f - (hfsq - s * (hfsq + R));
-        l[i] = j * ln2_hi + (lm + (j * ln2_lo + c));
+        lm = j * ln2_hi + (lm + (j * ln2_lo + c));   /* log1p(ex) */
+        loss[2 * i] = lm + (z[i] > 0.0 ? z[i] : 0.0);
+        loss[2 * i + 1] = lm + (z[i] < 0.0 ? -z[i] : 0.0);
     }
 }
 

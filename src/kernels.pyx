@@ -166,9 +166,9 @@ cdef extern from "clogreg_simd.h":
 
 
 cdef extern from "clogreg_vmath.h":
-    # sigmoid(z) and log1p(exp(-|z|)) for n scores, vectorised arithmetic
-    # (no libm calls; a few ulp; see the header).
-    void clogreg_logistic_terms(const double* z, double* p, double* l,
+    # sigmoid(z) and the loss for label 0 and for label 1 of n scores,
+    # vectorised arithmetic (no libm calls; a few ulp; see the header).
+    void clogreg_logistic_terms(const double* z, double* p, double* loss,
                                 Py_ssize_t n) noexcept nogil
 
 
@@ -320,7 +320,8 @@ cdef double _binary_rows(const floating* data, const index_t* indices,
 
     Rows go in groups of GROUP: first the group's scores (independent dot
     products the CPU overlaps), then sigmoid and log1p(exp(-|z|)) for the
-    whole group in one vectorised call (``clogreg_logistic_terms``), then
+    whole group, and each row's loss for either label, in one vectorised
+    call (``clogreg_logistic_terms``), then
     each row's gradient term, in row order (dense rows four at a time, in
     one pass over the gradient): the same sums in the same order as one
     row at a time.  With e = exp(-|z|) <= 1, nothing overflows:
@@ -330,8 +331,8 @@ cdef double _binary_rows(const floating* data, const index_t* indices,
     """
     cdef double zg[GROUP]
     cdef double pg[GROUP]
-    cdef double lg[GROUP]
-    cdef double loss = 0.0, s, zs, res
+    cdef double lg[2 * GROUP]
+    cdef double loss = 0.0, s, res
     cdef double held_res[4]
     cdef Py_ssize_t held_row[4]
     cdef Py_ssize_t i0, q, m, r
@@ -356,8 +357,7 @@ cdef double _binary_rows(const floating* data, const index_t* indices,
                     proba_out[i0 + q] = 0.0
                 continue
             yi = y[r]
-            zs = -zg[q] if yi == 1 else zg[q]
-            loss += s * (lg[q] + (zs if zs > 0.0 else 0.0))
+            loss += s * lg[2 * q + yi]          # no branch on the label
             if proba_out != NULL:
                 proba_out[i0 + q] = pg[q]
             res = s * (pg[q] - yi)
@@ -876,16 +876,18 @@ def _log1pexp(const double[::1] z, double[::1] out):
             out[i] = log1pexp(z[i])
 
 
-def _logistic_terms(const double[::1] z, double[::1] p, double[::1] l):
-    """sigmoid(z) into p and log1p(exp(-|z|)) into l, as the binary training
-    pass computes them (``clogreg_logistic_terms``); for the tests."""
-    if p.shape[0] != z.shape[0] or l.shape[0] != z.shape[0]:
-        raise ValueError(f"p and l need {z.shape[0]} entries like z, got "
-                         f"{p.shape[0]} and {l.shape[0]}")
+def _logistic_terms(const double[::1] z, double[::1] p, double[:, ::1] loss):
+    """sigmoid(z) into p, and into loss[i] the loss of score z[i] for label
+    0 and for label 1, as the binary training pass computes them
+    (``clogreg_logistic_terms``); for the tests."""
+    if p.shape[0] != z.shape[0] or loss.shape[0] != z.shape[0] or loss.shape[1] != 2:
+        raise ValueError(f"p needs {z.shape[0]} entries and loss shape "
+                         f"({z.shape[0]}, 2), like z; got {p.shape[0]} and "
+                         f"({loss.shape[0]}, {loss.shape[1]})")
     if z.shape[0] == 0:
         return
     with nogil:
-        clogreg_logistic_terms(&z[0], &p[0], &l[0], z.shape[0])
+        clogreg_logistic_terms(&z[0], &p[0], &loss[0, 0], z.shape[0])
 
 
 def _softmax(const floating[:, ::1] Z, floating[:, ::1] out):

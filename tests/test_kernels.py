@@ -105,7 +105,7 @@ def _ulps(a, b):
 
 def test_logistic_terms_of_the_training_pass_match_numpy_to_a_few_ulp():
     # clogreg_vmath.h: the pass's own exp / log1p arithmetic, compared with
-    # numpy's float64 exp and log1p over the whole range of |z|: ordinary
+    # numpy's float64 formulas over the whole range of |z|: ordinary
     # scores, large ones whose exp(-|z|) is subnormal, tiny ones, and
     # every power of two from 2^-1074 to 2^10.
     rng = np.random.default_rng(7)
@@ -115,26 +115,31 @@ def test_logistic_terms_of_the_training_pass_match_numpy_to_a_few_ulp():
         np.ldexp(1.0, np.arange(-1074, 11)), -np.ldexp(1.0, np.arange(-1074, 11)),
         [0.0, -0.0, 708.3, 708.4, 709.8, 745.1, 745.2, 746.0, 1e300, -1e300],
     ])
-    p, lg = np.empty_like(z), np.empty_like(z)
+    p, loss = np.empty_like(z), np.empty((z.size, 2))
     with np.errstate(all="raise"):
-        kernels._logistic_terms(z, p, lg)
+        kernels._logistic_terms(z, p, loss)
     with np.errstate(under="ignore"):
         e = np.exp(-np.abs(z))
-        l_ref = np.log1p(e)
         p_ref = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-    assert (_ulps(lg, l_ref) <= 4).all()
+    # log(1 + exp(z)) is the loss of label 0, log(1 + exp(-z)) of label 1
+    assert (_ulps(loss[:, 0], np.logaddexp(0.0, z)) <= 4).all()
+    assert (_ulps(loss[:, 1], np.logaddexp(0.0, -z)) <= 4).all()
     assert (_ulps(p, p_ref) <= 4).all()
-    assert lg[-4:].tolist() == [0.0] * 4 and p[-2:].tolist() == [1.0, 0.0]
+    # beyond |z| = 745, exp(-|z|) is 0: the losses are exactly max(+-z, 0)
+    assert loss[-4:].tolist() == [[745.2, 0.0], [746.0, 0.0], [1e300, 0.0],
+                                  [0.0, 1e300]]
+    assert p[-2:].tolist() == [1.0, 0.0]
 
 
 def test_logistic_terms_of_non_finite_scores():
     z = np.array([np.inf, -np.inf, np.nan])
-    p, lg = np.empty(3), np.empty(3)
-    kernels._logistic_terms(z, p, lg)
-    assert p[:2].tolist() == [1.0, 0.0] and lg[:2].tolist() == [0.0, 0.0]
-    assert np.isnan(p[2]) and np.isnan(lg[2])
-    with pytest.raises(ValueError, match="p and l need 3 entries like z"):
-        kernels._logistic_terms(z, p[:2], lg)
+    p, loss = np.empty(3), np.empty((3, 2))
+    kernels._logistic_terms(z, p, loss)
+    assert p[:2].tolist() == [1.0, 0.0]
+    assert loss[:2].tolist() == [[np.inf, 0.0], [0.0, np.inf]]
+    assert np.isnan(p[2]) and np.isnan(loss[2]).all()
+    with pytest.raises(ValueError, match=r"loss shape \(3, 2\), like z"):
+        kernels._logistic_terms(z, p, loss[:2])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
