@@ -425,7 +425,11 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     if (K * nnz if indices != NULL else K * n * d) < PARALLEL_MIN_WORK:
         n_par = 1
     if n_par > 1:
-        for b in prange(nb, num_threads=n_par, schedule='static'):
+        # Blocks are handed out as threads become free (dynamic): a thread
+        # the OS deschedules on a shared machine then holds up fewer of
+        # them.  Which thread runs a block never changes its result, and
+        # the partials are summed in block order below.
+        for b in prange(nb, num_threads=n_par, schedule='dynamic'):
             _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
                    rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
                    work + b * stride)
@@ -635,7 +639,7 @@ cdef Py_ssize_t _predict(
         n_bad = _predict_chunk(mode, data, indices, indptr, 0, n, d, coef,
                                intercept, K, out, out_class, z)
     else:
-        for c in prange(n_chunks, num_threads=n_par, schedule='static'):
+        for c in prange(n_chunks, num_threads=n_par, schedule='dynamic'):
             n_bad += _predict_chunk(mode, data, indices, indptr, c * PREDICT_CHUNK,
                                     min_ssize(n, (c + 1) * PREDICT_CHUNK), d,
                                     coef, intercept, K, out, out_class, z + c * K)
