@@ -28,17 +28,33 @@
 #define CLOGREG_CLONES
 #endif
 
+/* Lane k takes elements k, k + 8, ...; the tail (n % 8 elements) goes
+ * into the lanes of its positions, through a switch rather than a loop:
+ * with eight named sums the compiler keeps them in registers (a loop over
+ * an array of eight spilled them to the stack on every call). */
 #define CLOGREG_DOT_BODY(X_T)                                               \
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                              \
-    ptrdiff_t i = 0, k;                                                     \
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;  \
+    ptrdiff_t i = 0;                                                        \
     for (; i + 8 <= n; i += 8) {                                            \
-        for (k = 0; k < 8; k++)                                             \
-            acc[k] += (double)x[i + k] * w[i + k];                          \
+        a0 += (double)x[i] * w[i];                                          \
+        a1 += (double)x[i + 1] * w[i + 1];                                  \
+        a2 += (double)x[i + 2] * w[i + 2];                                  \
+        a3 += (double)x[i + 3] * w[i + 3];                                  \
+        a4 += (double)x[i + 4] * w[i + 4];                                  \
+        a5 += (double)x[i + 5] * w[i + 5];                                  \
+        a6 += (double)x[i + 6] * w[i + 6];                                  \
+        a7 += (double)x[i + 7] * w[i + 7];                                  \
     }                                                                       \
-    for (k = 0; i + k < n; k++)                                             \
-        acc[k] += (double)x[i + k] * w[i + k];                              \
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) +                        \
-           ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    switch (n - i) {                                                        \
+    case 7: a6 += (double)x[i + 6] * w[i + 6]; /* fall through */           \
+    case 6: a5 += (double)x[i + 5] * w[i + 5]; /* fall through */           \
+    case 5: a4 += (double)x[i + 4] * w[i + 4]; /* fall through */           \
+    case 4: a3 += (double)x[i + 3] * w[i + 3]; /* fall through */           \
+    case 3: a2 += (double)x[i + 2] * w[i + 2]; /* fall through */           \
+    case 2: a1 += (double)x[i + 1] * w[i + 1]; /* fall through */           \
+    case 1: a0 += (double)x[i] * w[i];                                      \
+    }                                                                       \
+    return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7));
 
 CLOGREG_CLONES
 static double clogreg_dot_f64(const double *x, const double *w, ptrdiff_t n)
