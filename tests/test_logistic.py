@@ -428,7 +428,7 @@ def _reference_sgd_step(X, sw, mean, scale, alpha, c=0.25):
 def test_sgd_default_step_matches_the_weighted_eigenvalue(outlier):
     # Weights spread over a decade, some rows of weight 0; with ``outlier``
     # one of them lies 1e200 away, which must change nothing.
-    from clogreg._logistic import _sgd_default_step
+    from clogreg._steps import sgd_default_step
     rng = np.random.default_rng(12)
     n = 80
     z = rng.standard_normal((n, 1))
@@ -442,7 +442,7 @@ def test_sgd_default_step_matches_the_weighted_eigenvalue(outlier):
     scale = np.sqrt(np.average((X[sw > 0] - mean) ** 2, axis=0,
                                weights=sw[sw > 0]))
     alpha = 1.0 / sw.sum()
-    step = _sgd_default_step(X, sw, 1, True, alpha, mean, scale)
+    step = sgd_default_step(X, sw, 1, True, alpha, mean, scale)
     expected = _reference_sgd_step(X[sw > 0], sw[sw > 0], mean, scale, alpha)
     # 20 power iterations on a matrix whose top eigenvalue stands well
     # apart (two features are nearly collinear): far below 1e-9.
