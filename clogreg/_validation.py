@@ -245,7 +245,7 @@ def _check_labels(y, n_samples):
         warnings.warn("A column-vector y was passed when a 1d array was expected; "
                       "it was raveled to shape (n_samples,): pass y.ravel() to "
                       "silence this warning", data_conversion_warning(),
-                      stacklevel=4)
+                      stacklevel=5)     # past check_y, fit and its wrapper
         y = y.ravel()
         raw = raw if isinstance(raw, np.ndarray) else y
     if y.ndim != 1:
@@ -389,7 +389,9 @@ def check_feature_names(model, X):
     a mismatch is a ValueError; names on one side only, a UserWarning.
 
     Linear in the number of names: one elementwise comparison, then (only
-    on a mismatch) one set per side, built once.
+    on a mismatch) one set per side, built once.  Called two frames below
+    the user's call (predict -> _check_predict_input, or partial_fit's
+    wrapper -> its body), hence stacklevel=4.
     """
     fitted = getattr(model, "feature_names_in_", None)
     given = feature_names(X)
@@ -397,12 +399,12 @@ def check_feature_names(model, X):
         return
     if fitted is None:
         warnings.warn("X has feature names, but LogisticRegression was fitted "
-                      "without feature names", UserWarning, stacklevel=3)
+                      "without feature names", UserWarning, stacklevel=4)
         return
     if given is None:
         warnings.warn("X does not have valid feature names, but "
                       "LogisticRegression was fitted with feature names",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=4)
         return
     if given.shape == fitted.shape and not (given != fitted).any():
         return
