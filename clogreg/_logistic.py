@@ -56,7 +56,7 @@ _STATUS_HINT = {
 # registry rather than a lock on the instance, which pickle, copy.deepcopy
 # and sklearn.clone would have to copy.  The lock is held only to enter and
 # leave, never during a fit, so fits of different estimators run in parallel.
-_fitting: set[int] = set()
+_fitting: dict[int, object] = {}     # id(estimator) -> the entry's token
 _fitting_lock = threading.Lock()
 
 
@@ -80,24 +80,29 @@ def _one_fit_at_a_time(method):
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
         key = id(self)      # stable: the estimator is alive until we return
-        with _fitting_lock:
-            if key in _fitting:
-                raise RuntimeError(
-                    f"this {type(self).__name__} is already being fitted: "
-                    f"{method.__name__} was called while fit or partial_fit "
-                    "runs on the same estimator (from another thread, or from "
-                    "its callback); one estimator runs one fit at a time, so "
-                    "give each thread its own estimator, e.g. "
-                    "sklearn.base.clone(model) or copy.deepcopy(model)")
-            _fitting.add(key)
+        # The token makes the exit remove only our own entry, whatever an
+        # exception (Ctrl-C) interrupts; entering inside the try leaves no
+        # gap where an entry could be made and never removed.
+        token = object()
         try:
+            with _fitting_lock:
+                if key in _fitting:
+                    raise RuntimeError(
+                        f"this {type(self).__name__} is already being fitted: "
+                        f"{method.__name__} was called while fit or partial_fit "
+                        "runs on the same estimator (from another thread, or "
+                        "from its callback); one estimator runs one fit at a "
+                        "time, so give each thread its own estimator, e.g. "
+                        "sklearn.base.clone(model) or copy.deepcopy(model)")
+                _fitting[key] = token
             scratch = object.__new__(type(self))
             scratch.__dict__.update(self.__dict__)
             method(scratch, *args, **kwargs)
             self.__dict__ = scratch.__dict__      # publish: one store
         finally:
             with _fitting_lock:
-                _fitting.discard(key)
+                if _fitting.get(key) is token:
+                    del _fitting[key]
         return self
 
     return guarded
