@@ -67,8 +67,11 @@ def _one_fit_at_a_time(method):
     attributes, and the result is published by one store of ``__dict__``:
     if the body raises anything (bad data, a diverging step, Ctrl-C in the
     engine or a callback), the estimator keeps every attribute as it was,
-    private state included; a reader in another thread sees the old model or
-    the new one, never a mixture left by a half-done fit.  The body must
+    private state included.  Another thread reading an attribute meanwhile
+    gets the old value until the store, then the new one, never a value a
+    half-done fit left (a reader taking ``vars(model)`` once sees one whole
+    model; one reading attributes one by one may straddle the store).  The
+    body must
     replace, not mutate, the containers it stores (arrays, dicts), since the
     scratch copy shares them with the estimator until it is published.
 

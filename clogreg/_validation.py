@@ -374,7 +374,7 @@ def feature_names(X):
     return None
 
 
-def some_names(names, limit=5):
+def _some_names(names, limit=5):
     """The first ``limit`` of ``names`` as a list repr, followed by how many
     more there are: an error message names a few, never a million."""
     names = list(names)
@@ -413,9 +413,9 @@ def check_feature_names(model, X):
     missing = [n for n in fitted if n not in given_set]
     detail = []
     if unseen:
-        detail.append(f"names unseen at fit time: {some_names(unseen)}")
+        detail.append(f"names unseen at fit time: {_some_names(unseen)}")
     if missing:
-        detail.append(f"names seen at fit time, now missing: {some_names(missing)}")
+        detail.append(f"names seen at fit time, now missing: {_some_names(missing)}")
     if not detail and given.shape != fitted.shape:
         # the same set of names, so one side repeats a name
         detail.append(f"the same names, but X has {given.shape[0]} columns and "
