@@ -161,6 +161,27 @@ def _is_float(text):
     return True
 
 
+def first_repeat(names):
+    """``(name, i, j)`` for the first name that appears again, at index j
+    after index i, or None.  One pass with a dict: linear in len(names)
+    (a header can have a million columns)."""
+    first_index = {}
+    for j, name in enumerate(names):
+        i = first_index.setdefault(name, j)
+        if i != j:
+            return name, i, j
+    return None
+
+
+def column_positions(columns, names):
+    """The index in ``columns`` (names without repeats) of each of
+    ``names``, and the list of names it lacks.  Linear: one dict."""
+    index = {name: j for j, name in enumerate(columns)}
+    positions = [index.get(name) for name in names]
+    missing = [name for name, j in zip(names, positions, strict=True) if j is None]
+    return positions, missing
+
+
 def read_csv(path):
     """Read a CSV file with a header row into a ``Table``.  Blank lines are
     skipped; a missing or empty file, a ragged row, a header with an empty
@@ -180,13 +201,16 @@ def read_csv(path):
                 raise InputError(f"{path} is empty: a header row and data rows "
                                  "are needed")
             columns = [name.strip() for name in header]
-            for j, name in enumerate(columns):
-                if not name:
-                    raise InputError(f"{path}: column {j + 1} of the header has "
-                                     "no name")
-                if name in columns[:j]:
-                    raise InputError(f"{path}: the header names column {name!r} "
-                                     "twice")
+            unnamed = next((j for j, name in enumerate(columns) if not name),
+                           len(columns))
+            repeat = first_repeat(columns)
+            if repeat is not None and repeat[2] < unnamed:
+                name, i, j = repeat
+                raise InputError(f"{path}: the header names column {name!r} "
+                                 f"twice (columns {i + 1} and {j + 1})")
+            if unnamed < len(columns):
+                raise InputError(f"{path}: column {unnamed + 1} of the header "
+                                 "has no name")
             for row in reader:
                 if not row:
                     continue
@@ -222,6 +246,17 @@ class NamedColumns:
 
 
 # --------------------------------------------------------------- commands
+_SHOWN_COLUMNS = 10
+
+
+def _some_columns(names):
+    """Up to _SHOWN_COLUMNS names for a message, then how many more."""
+    shown = ", ".join(map(repr, names[:_SHOWN_COLUMNS]))
+    if len(names) > _SHOWN_COLUMNS:
+        shown += f" and {len(names) - _SHOWN_COLUMNS} more"
+    return shown
+
+
 def _log_loss(model, X, y):
     logp = model.predict_log_proba(X)
     idx = np.searchsorted(model.classes_, y)
@@ -329,7 +364,7 @@ def cmd_fit(args, out, err):
     table = read_csv(args.data)
     if args.target not in table.columns:
         raise InputError(f"{args.data} has no column {args.target!r}; its columns "
-                         f"are {', '.join(map(repr, table.columns))}")
+                         f"are {_some_columns(table.columns)}")
     t = table.columns.index(args.target)
     features = [j for j in range(len(table.columns)) if j != t]
     if not features:
@@ -386,13 +421,12 @@ def cmd_predict(args, out, err):
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         names = [str(n) for n in names]
-        missing = [n for n in names if n not in table.columns]
+        positions, missing = column_positions(table.columns, names)
         if missing:
             raise InputError(
-                f"{args.data} lacks the column(s) {', '.join(map(repr, missing))} "
+                f"{args.data} lacks the column(s) {_some_columns(missing)} "
                 f"that the model {args.model} was fitted with")
-        X = NamedColumns(table.numbers([table.columns.index(n) for n in names]),
-                         names)
+        X = NamedColumns(table.numbers(positions), names)
     else:
         d = model.n_features_in_
         if len(table.columns) != d:

@@ -8,10 +8,12 @@ and never store non-finite coefficients.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +51,64 @@ _STATUS_HINT = {
     2: "the line search could not decrease the objective any further; the "
        "problem may be badly scaled: set standardize=True",
 }
+
+# The estimators inside fit or partial_fit right now, by id(): a module-level
+# registry rather than a lock on the instance, which pickle, copy.deepcopy
+# and sklearn.clone would have to copy.  The lock is held only to enter and
+# leave, never during a fit, so fits of different estimators run in parallel.
+_fitting: dict[int, object] = {}     # id(estimator) -> the entry's token
+_fitting_lock = threading.Lock()
+
+
+def _one_fit_at_a_time(method):
+    """Make ``method`` (fit or partial_fit) all-or-nothing for its estimator.
+
+    The body runs on a scratch estimator holding a shallow copy of the
+    attributes, and the result is published by one store of ``__dict__``:
+    if the body raises anything (bad data, a diverging step, Ctrl-C in the
+    engine or a callback), the estimator keeps every attribute as it was,
+    private state included.  Another thread reading an attribute meanwhile
+    gets the old value until the store, then the new one, never a value a
+    half-done fit left (a reader taking ``vars(model)`` once sees one whole
+    model; one reading attributes one by one may straddle the store).  The
+    body must
+    replace, not mutate, the containers it stores (arrays, dicts), since the
+    scratch copy shares them with the estimator until it is published.
+
+    A second fit or partial_fit of the same estimator while one runs (from
+    another thread, or from its own callback) is a RuntimeError: the two
+    would overwrite each other's results.
+    """
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        key = id(self)      # stable: the estimator is alive until we return
+        # The token makes the exit remove only our own entry, whatever an
+        # exception (Ctrl-C) interrupts; entering inside the try leaves no
+        # gap where an entry could be made and never removed.
+        token = object()
+        try:
+            with _fitting_lock:
+                if key in _fitting:
+                    raise RuntimeError(
+                        f"this {type(self).__name__} is already being fitted: "
+                        f"{method.__name__} was called while fit or partial_fit "
+                        "runs on the same estimator (from another thread, or "
+                        "from its callback); one estimator runs one fit at a "
+                        "time, so give each thread its own estimator, e.g. "
+                        "sklearn.base.clone(model) or copy.deepcopy(model)")
+                _fitting[key] = token
+            scratch = object.__new__(type(self))
+            scratch.__dict__.update(self.__dict__)
+            method(scratch, *args, **kwargs)
+            self.__dict__ = scratch.__dict__      # publish: one store
+        finally:
+            with _fitting_lock:
+                if _fitting.get(key) is token:
+                    del _fitting[key]
+        return self
+
+    return guarded
 
 
 class LogisticRegression:
@@ -439,9 +499,10 @@ class LogisticRegression:
         if status in _STATUS_HINT:
             warnings.warn(
                 f"clogreg: {_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
-                ConvergenceWarning, stacklevel=3)
+                ConvergenceWarning, stacklevel=4)   # the caller of fit's wrapper
 
     # ---------------------------------------------------------------- fit
+    @_one_fit_at_a_time
     def fit(self, X: ArrayLike, y: ArrayLike,
             sample_weight: ArrayLike | None = None) -> LogisticRegression:
         """Fit the model to X and y.
@@ -537,7 +598,7 @@ class LogisticRegression:
                 "the objective keeps decreasing as the coefficients grow, so no "
                 "finite optimum exists and the coefficients returned are "
                 "arbitrary in size; use a penalty (finite C)",
-                ConvergenceWarning, stacklevel=2)
+                ConvergenceWarning, stacklevel=3)   # past _one_fit_at_a_time
         self._store(theta, classes, k, d, X.dtype, mean, scale)
         self._set_feature_names(names)
         self._n_passes = int(n_passes)   # evaluations over X: for benchmarks
@@ -560,6 +621,7 @@ class LogisticRegression:
                              f"samples ({n}); use at most {n}")
         return batch
 
+    @_one_fit_at_a_time
     def partial_fit(self, X: ArrayLike, y: ArrayLike,
                     classes: ArrayLike | None = None,
                     sample_weight: ArrayLike | None = None) -> LogisticRegression:
@@ -672,7 +734,8 @@ class LogisticRegression:
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
         if first:
             self._set_feature_names(names)
-        state["calls"] += 1
+        # a new dict: the old one is shared with the estimator until publication
+        self._partial_state = state = {**state, "calls": state["calls"] + 1}
         self.n_iter_ = state["calls"]
         self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
                                      if not first else np.zeros(0), curve)

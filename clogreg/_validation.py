@@ -245,7 +245,7 @@ def _check_labels(y, n_samples):
         warnings.warn("A column-vector y was passed when a 1d array was expected; "
                       "it was raveled to shape (n_samples,): pass y.ravel() to "
                       "silence this warning", data_conversion_warning(),
-                      stacklevel=4)
+                      stacklevel=5)     # past check_y, fit and its wrapper
         y = y.ravel()
         raw = raw if isinstance(raw, np.ndarray) else y
     if y.ndim != 1:
@@ -374,34 +374,58 @@ def feature_names(X):
     return None
 
 
+def _some_names(names, limit=5):
+    """The first ``limit`` of ``names`` as a list repr, followed by how many
+    more there are: an error message names a few, never a million."""
+    names = list(names)
+    shown = repr([str(n) for n in names[:limit]])
+    if len(names) > limit:
+        shown += f" and {len(names) - limit} more"
+    return shown
+
+
 def check_feature_names(model, X):
     """Compare X's column names with those ``model`` was fitted with:
-    a mismatch is a ValueError; names on one side only, a UserWarning."""
+    a mismatch is a ValueError; names on one side only, a UserWarning.
+
+    Linear in the number of names: one elementwise comparison, then (only
+    on a mismatch) one set per side, built once.  Called two frames below
+    the user's call (predict -> _check_predict_input, or partial_fit's
+    wrapper -> its body), hence stacklevel=4.
+    """
     fitted = getattr(model, "feature_names_in_", None)
     given = feature_names(X)
     if fitted is None and given is None:
         return
     if fitted is None:
         warnings.warn("X has feature names, but LogisticRegression was fitted "
-                      "without feature names", UserWarning, stacklevel=3)
+                      "without feature names", UserWarning, stacklevel=4)
         return
     if given is None:
         warnings.warn("X does not have valid feature names, but "
                       "LogisticRegression was fitted with feature names",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=4)
         return
-    if given.shape != fitted.shape or (given != fitted).any():
-        unseen = [n for n in given if n not in set(fitted)]
-        missing = [n for n in fitted if n not in set(given)]
-        detail = []
-        if unseen:
-            detail.append(f"names unseen at fit time: {unseen[:5]}")
-        if missing:
-            detail.append(f"names seen at fit time, now missing: {missing[:5]}")
-        if not detail:
-            detail.append("the same names in a different order")
-        raise ValueError("The feature names should match those that were passed "
-                         "during fit; " + "; ".join(detail))
+    if given.shape == fitted.shape and not (given != fitted).any():
+        return
+    fitted_set, given_set = set(fitted), set(given)
+    unseen = [n for n in given if n not in fitted_set]
+    missing = [n for n in fitted if n not in given_set]
+    detail = []
+    if unseen:
+        detail.append(f"names unseen at fit time: {_some_names(unseen)}")
+    if missing:
+        detail.append(f"names seen at fit time, now missing: {_some_names(missing)}")
+    if not detail and given.shape != fitted.shape:
+        # the same set of names, so one side repeats a name
+        detail.append(f"the same names, but X has {given.shape[0]} columns and "
+                      f"fit had {fitted.shape[0]}: a name is repeated")
+    elif not detail:
+        j = int(np.flatnonzero(given != fitted)[0])
+        detail.append(f"the same names in a different order (column {j} is "
+                      f"{str(given[j])!r}, at fit time {str(fitted[j])!r})")
+    raise ValueError("The feature names should match those that were passed "
+                     "during fit; " + "; ".join(detail))
 
 
 def as_row_matrix(X):

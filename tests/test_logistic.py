@@ -457,3 +457,217 @@ def test_sgd_default_step_matches_the_weighted_eigenvalue(outlier):
         unweighted = _reference_sgd_step(X, np.ones(n), X.mean(axis=0),
                                          X.std(axis=0), alpha)
         assert abs(unweighted / expected - 1) > 1e-3
+
+
+# ------------------------------------------- failed fits change nothing
+def _attributes(model):
+    """Every attribute of ``model``, private ones included, with arrays
+    and dicts unpacked so that == compares values (and dtypes)."""
+    def plain(value):
+        if isinstance(value, np.ndarray):
+            return ("ndarray", value.dtype.str, value.shape, value.tolist())
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+    return {name: plain(value) for name, value in vars(model).items()}
+
+
+def _interrupt(iteration, objective):
+    raise KeyboardInterrupt       # what Ctrl-C inside the engine's loop gives
+
+
+_RNG = np.random.default_rng(12)
+_X = _RNG.normal(size=(200, 3))
+_Y = (_X @ [1.0, -1.0, 0.5] + _RNG.logistic(size=200) > 0).astype(int)
+
+# (estimator parameters, X, exception) of a first partial_fit that fails
+_FAILURES = {
+    "batch_size too large": ({"batch_size": 201}, _X, ValueError),
+    "diverging step": ({"learning_rate": 1e300}, _X, ValueError),
+    "Ctrl-C": ({"callback": _interrupt}, _X, KeyboardInterrupt),
+    "bad X": ({}, np.full((200, 3), np.nan), ValueError),
+}
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("failure", list(_FAILURES))
+def test_failed_first_partial_fit_leaves_the_estimator_as_it_was(failure,
+                                                                 standardize):
+    # Reference: the attributes before the call, and a fresh estimator fed
+    # only the calls that succeeded (bit for bit).
+    params, X, exc = _FAILURES[failure]
+    model = LogisticRegression(standardize=standardize, random_state=0,
+                               **params)
+    before = _attributes(model)
+    with pytest.raises(exc):
+        model.partial_fit(X, _Y, classes=[0, 1])
+    assert _attributes(model) == before
+    model.set_params(batch_size=None, learning_rate=None, callback=None)
+    model.partial_fit(_X, _Y, classes=[0, 1]).partial_fit(_X[::-1], _Y[::-1])
+    fresh = LogisticRegression(standardize=standardize, random_state=0)
+    fresh.partial_fit(_X, _Y, classes=[0, 1]).partial_fit(_X[::-1], _Y[::-1])
+    assert _attributes(model) == _attributes(fresh)
+
+
+@pytest.mark.parametrize("failure", list(_FAILURES))
+def test_failed_later_partial_fit_keeps_the_stream(failure):
+    params, X, exc = _FAILURES[failure]
+    if failure == "diverging step":      # later calls keep the first step
+        params, X = {}, _X * 1e300
+    model = LogisticRegression(standardize=True, random_state=0)
+    model.partial_fit(_X, _Y, classes=[0, 1])
+    before = _attributes(model)
+    model.set_params(**params)
+    with pytest.raises(exc):
+        model.partial_fit(X, _Y)
+    model.set_params(batch_size=None, learning_rate=None, callback=None)
+    assert _attributes(model) == before
+    model.partial_fit(_X[::-1], _Y[::-1])
+    fresh = LogisticRegression(standardize=True, random_state=0)
+    fresh.partial_fit(_X, _Y, classes=[0, 1]).partial_fit(_X[::-1], _Y[::-1])
+    assert _attributes(model) == _attributes(fresh)
+    assert model.n_iter_ == 2
+
+
+@pytest.mark.parametrize("start", ["fit", "partial_fit"])
+@pytest.mark.parametrize("failure", ["Ctrl-C", "diverging step", "one class",
+                                     "bad weights"])
+def test_failed_refit_keeps_the_old_model(failure, start):
+    # Reference: the attributes of the fitted model before the failed refit
+    # (its coef_, and the partial_fit stream, which fit would have reset).
+    model = LogisticRegression(solver="sgd", random_state=0)
+    if start == "fit":
+        model.fit(_X, _Y)
+    else:
+        model.partial_fit(_X, _Y, classes=[0, 1])
+    before = _attributes(model)
+    y, sample_weight = _Y, None
+    if failure == "Ctrl-C":
+        model.callback = _interrupt
+    elif failure == "diverging step":
+        model.learning_rate = 1e300
+    elif failure == "one class":
+        y = np.zeros_like(_Y)
+    else:
+        sample_weight = np.zeros(len(_Y))
+    with pytest.raises((KeyboardInterrupt, ValueError)):
+        model.fit(_X * 3.0, y, sample_weight=sample_weight)
+    model.set_params(callback=None, learning_rate=None)
+    assert _attributes(model) == before
+    refit = model.fit(_X, _Y)
+    assert refit is model
+    assert_array_equal(model.coef_,
+                       LogisticRegression(solver="sgd", random_state=0)
+                       .fit(_X, _Y).coef_)
+
+
+def test_fit_and_partial_fit_keep_their_signature_and_docs():
+    import inspect
+    assert list(inspect.signature(LogisticRegression.fit).parameters) == [
+        "self", "X", "y", "sample_weight"]
+    assert list(inspect.signature(LogisticRegression.partial_fit).parameters) == [
+        "self", "X", "y", "classes", "sample_weight"]
+    assert LogisticRegression.fit.__doc__.startswith("Fit the model")
+    assert LogisticRegression.partial_fit.__doc__.startswith("One epoch")
+
+
+def test_warnings_of_fit_point_at_the_callers_line():
+    # Reference: this file.  fit's wrapper is one more frame between the
+    # warning and the user; every warning must still name the user's line.
+    import warnings
+
+    class Named:
+        columns = ["a", "b", "c"]
+
+        def __array__(self, dtype=None, copy=None):
+            return _X if dtype is None else _X.astype(dtype)
+
+    named = LogisticRegression().partial_fit(Named(), _Y, classes=[0, 1])
+    calls = {
+        "max_iter": lambda: LogisticRegression(max_iter=1).fit(_X, _Y),
+        "separable": lambda: LogisticRegression(C=np.inf).fit(_X, _X[:, 0] > 0),
+        "column-vector y": lambda: LogisticRegression().fit(_X, _Y[:, None]),
+        "partial_fit names": lambda: named.partial_fit(_X, _Y),
+        "predict names": lambda: named.predict(_X),
+    }
+    for what, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught, what
+        assert {w.filename for w in caught} == {__file__}, what
+
+
+# ------------------------------------- one estimator, one fit at a time
+@pytest.mark.parametrize("second", ["fit", "partial_fit"])
+@pytest.mark.parametrize("first", ["fit", "partial_fit"])
+def test_concurrent_fits_of_one_estimator_raise_and_others_run(first, second):
+    # Deterministic: the first fit waits inside its callback until this
+    # thread has tried the second one.  References: the serial fits of the
+    # same estimators, bit for bit.
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def block_once(iteration, objective):
+        if not inside.is_set():
+            inside.set()
+            assert release.wait(60), "the test never released the fit"
+
+    def run(model, method):
+        if method == "fit":
+            return model.fit(_X, _Y)
+        return model.partial_fit(_X, _Y, classes=[0, 1])
+
+    busy = LogisticRegression(solver="sgd", random_state=0, callback=block_once)
+    errors = []
+
+    def first_fit():
+        try:
+            run(busy, first)
+        except BaseException as exc:        # reported below, not lost
+            errors.append(exc)
+
+    worker = threading.Thread(target=first_fit)
+    worker.start()
+    try:
+        assert inside.wait(60)
+        with pytest.raises(RuntimeError, match=r"already being fitted.*its own "
+                                               r"estimator.*sklearn\.base\.clone"):
+            run(busy, second)
+        # a different estimator fits meanwhile, in another thread: the guard
+        # is per estimator (a global lock would time out here)
+        other = LogisticRegression(solver="sgd", random_state=1)
+        helper = threading.Thread(target=run, args=(other, second))
+        helper.start()
+        helper.join(60)
+        assert not helper.is_alive()
+    finally:
+        release.set()
+        worker.join(60)
+    assert not errors and not worker.is_alive()
+    assert_array_equal(other.coef_, run(LogisticRegression(
+        solver="sgd", random_state=1), second).coef_)
+    serial = run(LogisticRegression(solver="sgd", random_state=0), first)
+    busy.callback = None
+    assert _attributes(busy) == _attributes(serial)
+    # the guard is released: the estimator fits again, and still pickles
+    import copy
+    import pickle
+    run(busy, first)
+    assert _attributes(pickle.loads(pickle.dumps(busy))) == _attributes(busy)
+    assert _attributes(copy.deepcopy(busy)) == _attributes(busy)
+
+
+def test_fit_from_its_own_callback_is_refused_and_changes_nothing():
+    model = LogisticRegression(random_state=0).fit(_X, _Y)
+    before = _attributes(model)
+
+    def refit(iteration, objective):
+        model.fit(_X, _Y)
+
+    model.callback = refit
+    with pytest.raises(RuntimeError, match="already being fitted"):
+        model.fit(_X[:100], _Y[:100])
+    model.callback = None
+    assert _attributes(model) == before
