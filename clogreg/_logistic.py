@@ -46,8 +46,12 @@ _STATUS_HINT = {
     1: "the solver reached max_iter={max_iter} before the gradient fell below "
        "tol={tol}; increase max_iter or loosen tol; with strongly correlated "
        "features, solver='newton' needs far fewer iterations",
-    2: "the line search could not decrease the objective any further; the "
-       "problem may be badly scaled: set standardize=True",
+    # The solvers already run in preconditioned (standardised) coordinates,
+    # so standardize=True would change the penalty, not the conditioning.
+    2: "the line search could not decrease the objective any further: along "
+       "the search direction it is flat to float64's rounding, so tol={tol} "
+       "is finer than this data allow; the coefficients are kept, and a "
+       "looser tol silences this",
 }
 
 
