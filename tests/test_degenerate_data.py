@@ -203,7 +203,7 @@ def test_repeated_csr_indices_fit_as_the_dense_matrix(solver, standardize, dtype
     assert_allclose(model.coef_, ref.coef_, rtol=rtol, atol=rtol)
     assert_allclose(model.intercept_, ref.intercept_, rtol=rtol, atol=rtol)
     # the user's matrix is left as it was
-    for a, b in zip((X.data, X.indices, X.indptr), before):
+    for a, b in zip((X.data, X.indices, X.indptr), before, strict=True):
         assert_array_equal(a, b)
 
 
@@ -214,7 +214,7 @@ def test_check_sparse_copies_only_when_a_row_repeats_a_column():
     assert check_sparse(canonical) is canonical          # no copy
     # each row's entries reversed: unsorted, without repeats
     perm = np.concatenate([np.arange(a, b)[::-1] for a, b in
-                           zip(canonical.indptr[:-1], canonical.indptr[1:])])
+                           zip(canonical.indptr[:-1], canonical.indptr[1:], strict=True)])
     unsorted = sp.csr_matrix((canonical.data[perm], canonical.indices[perm],
                               canonical.indptr), shape=canonical.shape)
     assert not unsorted.has_canonical_format
