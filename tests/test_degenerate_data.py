@@ -213,8 +213,9 @@ def test_check_sparse_copies_only_when_a_row_repeats_a_column():
     canonical.sum_duplicates()
     assert check_sparse(canonical) is canonical          # no copy
     # each row's entries reversed: unsorted, without repeats
-    perm = np.concatenate([np.arange(a, b)[::-1] for a, b in
-                           zip(canonical.indptr[:-1], canonical.indptr[1:], strict=True)])
+    ip = canonical.indptr
+    perm = np.concatenate([np.arange(a, b)[::-1]
+                           for a, b in zip(ip[:-1], ip[1:], strict=True)])
     unsorted = sp.csr_matrix((canonical.data[perm], canonical.indices[perm],
                               canonical.indptr), shape=canonical.shape)
     assert not unsorted.has_canonical_format
