@@ -479,6 +479,8 @@ class LogisticRegression:
             Features.  C-contiguous float32/float64 arrays, and CSR matrices
             with float32/float64 data and int32 or int64 indices (both the
             same), are used without a copy; float32 gives a float32 model.
+            A CSR row may repeat a column index: repeats add up (as in
+            scipy), summed into a copy first.
         y : array-like of shape (n_samples,)
             Labels of any sortable type, at least two distinct values.
         sample_weight : array-like of shape (n_samples,) or None
