@@ -48,8 +48,12 @@ _STATUS_HINT = {
     1: "the solver reached max_iter={max_iter} before the gradient fell below "
        "tol={tol}; increase max_iter or loosen tol; with strongly correlated "
        "features, solver='newton' needs far fewer iterations",
-    2: "the line search could not decrease the objective any further; the "
-       "problem may be badly scaled: set standardize=True",
+    # The solvers already run in preconditioned (standardised) coordinates,
+    # so standardize=True would change the penalty, not the conditioning.
+    2: "the line search could not decrease the objective any further: along "
+       "the search direction it is flat to float64's rounding, so tol={tol} "
+       "is finer than this data allow; the coefficients are kept, and a "
+       "looser tol silences this",
 }
 
 # The estimators inside fit or partial_fit right now, by id(): a module-level
@@ -413,15 +417,30 @@ class LogisticRegression:
         w = per_class[y_index]
         return w if sw is None else sw * w
 
-    def _standardization(self, Xm, sw, k, alpha, precondition=False):
+    def _standardization(self, Xm, sw, k, alpha, precondition=False,
+                         freeze=False):
         """(mean, scale) of the change of variables, or (None, None).
 
         standardize=True: the column means and standard deviations.  As a
         preconditioner: the column means, and scales that make the diagonal
         of the objective's curvature about 1 in the new coordinates,
-        ``sqrt(c * var_j + alpha)`` (c = 1/4 binary, 1/2 multinomial, the
-        bound on the loss's curvature), so that features of tiny variance,
-        whose curvature comes from the penalty, are balanced too.
+        ``sqrt(c * E[(x_j - m_j)^2] + alpha)`` (c = 1/4 binary, 1/2
+        multinomial, the bound on the loss's curvature; m_j the mean with
+        an intercept, which centres, and 0 without one, when that diagonal
+        is c * E[x_j^2] + alpha), so that features of tiny variance, whose
+        curvature comes from the penalty, are balanced too.
+
+        A column of zero variance (detected exactly by the statistics pass)
+        gets scale 1 with standardize=True, and the penalty's scale as a
+        preconditioner.  With ``freeze`` (fit, with an intercept) its scale
+        is +inf instead: the engine's 1 / scale = 0 holds its coefficient
+        at exactly 0, the optimum (the intercept carries the constant, and
+        any other split only adds penalty), so that its contribution to
+        every score is exactly 0 whatever its magnitude; otherwise the
+        rounding noise of sum_i r_i x_j - m_j sum_i r_i, times 1/scale,
+        drives it.  Without an intercept a constant c != 0 acts as one,
+        and standardize=True scales it by |c| (its root mean square), so
+        that the solver sees a column of +-1 rather than of c.
         """
         if not (self.standardize or precondition):
             return None, None
@@ -430,6 +449,7 @@ class LogisticRegression:
         std = np.zeros(d)
         kernels._column_moments(Xm, sw, mean, std)
         tiny = np.finfo(np.float64).tiny
+        constant = std == 0.0
         if self.standardize:
             subnormal = np.flatnonzero((std > 0) & (std < tiny))
             if subnormal.size:
@@ -442,14 +462,19 @@ class LogisticRegression:
                     "standardize=True its coefficient per unit of X would "
                     "overflow float64; multiply that feature by a large "
                     "constant (1e300, say) before fitting")
-            scale = std
+            scale = std.copy()
+            if not self.fit_intercept:
+                scale[constant] = np.abs(mean[constant])
         else:
-            # sqrt(c * std^2 + alpha), without squaring a std near 1e300
-            scale = np.hypot(np.sqrt(0.25 if k == 1 else 0.5) * std,
-                             np.sqrt(alpha))
-        # A zero (constant feature) or subnormal scale (whose inverse may
+            root_c = np.sqrt(0.25 if k == 1 else 0.5)
+            spread = std if self.fit_intercept else np.hypot(std, mean)
+            # sqrt(c * spread^2 + alpha), without squaring a value near 1e300
+            scale = np.hypot(root_c * spread, np.sqrt(alpha))
+        # A zero (all-zero feature) or subnormal scale (whose inverse may
         # overflow) leaves the feature unscaled.
         scale[~(scale >= tiny) | ~np.isfinite(scale)] = 1.0
+        if freeze and self.fit_intercept:
+            scale[constant] = np.inf
         return mean, scale
 
     def _start(self, classes, y_index, sw, k, d, mean, scale):
@@ -484,7 +509,9 @@ class LogisticRegression:
         self.intercept_ = np.asarray(intercept, dtype=dtype).copy()
         self.n_features_in_ = d
         if scale is not None and self.standardize:
-            self.mean_, self.scale_ = mean, scale
+            # an infinite scale only freezes a constant column (its
+            # coefficient is 0): it is reported as the documented 1
+            self.mean_, self.scale_ = mean, np.where(np.isinf(scale), 1.0, scale)
         else:
             self.__dict__.pop("mean_", None)
             self.__dict__.pop("scale_", None)
@@ -513,6 +540,8 @@ class LogisticRegression:
             Features.  C-contiguous float32/float64 arrays, and CSR matrices
             with float32/float64 data and int32 or int64 indices (both the
             same), are used without a copy; float32 gives a float32 model.
+            A CSR row may repeat a column index: repeats add up (as in
+            scipy), summed into a copy first.
         y : array-like of shape (n_samples,)
             Labels of any sortable type, at least two distinct values.
         sample_weight : array-like of shape (n_samples,) or None
@@ -556,7 +585,8 @@ class LogisticRegression:
         # cuts the passes over X severalfold on unscaled or correlated data.
         precondition = not self.standardize and (
             solver in ("lbfgs", "newton") or self.learning_rate is None)
-        mean, scale = self._standardization(Xm, sw, k, alpha, precondition)
+        mean, scale = self._standardization(Xm, sw, k, alpha, precondition,
+                                            freeze=True)
         theta = self._start(classes, y_index, sw, k, d, mean, scale)
         obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
                                 alpha, l1, mean, scale, n_threads, precondition)
@@ -576,7 +606,7 @@ class LogisticRegression:
             step0 = 0.0
             if not lr:
                 step0 = 1.0 / curvature_bound(Xm, sw, k, self.fit_intercept,
-                                               alpha, scale is not None)
+                                               alpha, scale)
             n_iter, status, n_passes = solvers.gd(obj, theta, tol, max_iter, lr,
                                                   step0, callback, verbose, curve)
         else:
@@ -584,7 +614,7 @@ class LogisticRegression:
             lr = self.learning_rate
             if lr is None:
                 lr = sgd_default_step(X, sw, k, self.fit_intercept, alpha, mean,
-                                       scale)
+                                       scale, precondition)
             n_iter, status, n_batches = solvers.sgd(
                 obj, theta, tol, max_iter, float(lr), batch, self._seed(),
                 _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve)
@@ -1048,7 +1078,9 @@ def _theta_from_model(model, k, d, mean, scale):
     if scale is not None:
         if fit_intercept:
             intercept = intercept + _no_blas_dot(coef, mean)
-        coef = coef * scale
+        # a frozen (constant) column, scale inf, starts at its fixed 0: the
+        # intercept above took over its old contribution
+        coef = coef * np.where(np.isinf(scale), 0.0, scale)
     theta[:k * d] = coef.ravel()
     if fit_intercept:
         theta[k * d:] = intercept

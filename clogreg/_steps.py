@@ -19,18 +19,27 @@ from . import kernels
 
 
 def _weighted_sample(X, sw, mean, scale, fit_intercept, m=1024):
-    """(R, e): up to m evenly spaced rows of positive weight as the solver
-    sees them (standardised, with a column of ones for the intercept), each
-    times sqrt(s_i / s_mean), s_mean = S / n_pos the mean weight of the
-    n_pos rows of positive weight: these rows are R * 2^e, with |R| < 1.
+    """(R, e): up to m rows of positive weight as the solver sees them
+    (standardised, with a column of ones for the intercept), such that
 
-    R'R 4^e / m estimates the weighted second-moment matrix on which the
-    mean objective's Hessian is built, sum_i s_i r_i r_i' / S (exactly,
-    when n_pos <= m); rows of weight 0 add nothing to it and are not
-    sampled.  The rows themselves may lie beyond float64's range (a
-    feature near 1e300 over a scale near 1e-10), R never does: the rows
-    are halved before centring (x - mean cannot overflow), and each column
-    j is built as
+        R'R 4^e / m_R  estimates  sum_i s_i r_i r_i' / S
+
+    (m_R the number of rows of R), the weighted second-moment matrix on
+    which the mean objective's Hessian is built; |R| < 1.  Rows of weight 0
+    add nothing to it and are not sampled.  With at most m rows of positive
+    weight, R holds all of them, each times sqrt(s_i / s_mean) (s_mean =
+    S / n_pos), and the estimate is exact.  With more, R holds m rows
+    picked at evenly spaced points of the cumulative weight (systematic
+    sampling in proportion to the weight, each pick standing for S / m of
+    it): a row that carries a large share of S is picked that often rather
+    than missed, as it would be among evenly spaced rows.  With equal
+    weights these are evenly spaced rows.
+
+    A column of infinite scale (a frozen constant column) is 0 in the
+    solver's coordinates.  The rows themselves may lie beyond float64's
+    range (a feature near 1e300 over a scale near 1e-10), R never does:
+    the rows are halved before centring (x - mean cannot overflow), and
+    each column j is built as
 
         (x_j / 2 - mean_j / 2) / 2^p_j  /  (scale_j / 2^q_j)  *  2^(p_j - q_j),
 
@@ -42,22 +51,34 @@ def _weighted_sample(X, sw, mean, scale, fit_intercept, m=1024):
     """
     n = X.shape[0]
     idx = np.arange(n) if sw is None else np.flatnonzero(sw > 0)
-    idx = idx[np.linspace(0, idx.shape[0] - 1, min(idx.shape[0], m)).astype(np.intp)]
+    factor = None
+    if sw is not None and idx.shape[0] <= m:
+        factor = np.sqrt(sw[idx] / (float(np.sum(sw)) / idx.shape[0]))  # <= sqrt(n_pos)
+    elif sw is not None:
+        # the row whose weight interval [cum_i - s_i, cum_i) holds each point
+        before = np.cumsum(sw[idx]) - sw[idx]
+        points = np.linspace(0.0, before[-1], m)
+        idx = idx[np.searchsorted(before, points, side="right") - 1]
+    else:
+        idx = idx[np.linspace(0, n - 1, min(n, m)).astype(np.intp)]
     rows = X[idx]
     rows = rows.toarray() if hasattr(rows, "toarray") else rows
     half = np.asarray(rows, dtype=np.float64) * 0.5
     divisor = np.ones(half.shape[1]) if scale is None else scale
     if scale is not None and fit_intercept:
         half -= 0.5 * mean
+    if scale is not None:
+        frozen = np.isinf(scale)
+        half[:, frozen] = 0.0
+        divisor = np.where(frozen, 1.0, scale)
     if fit_intercept:
         half = np.hstack([half, np.full((half.shape[0], 1), 0.5)])
         divisor = np.append(divisor, 1.0)
     p = np.frexp(np.abs(half).max(axis=0, initial=0.0))[1]
     q = np.frexp(divisor)[1] - 1
     R = np.ldexp(half, -p) / np.ldexp(divisor, -q)
-    if sw is not None:
-        n_pos = np.count_nonzero(sw)           # weights are >= 0
-        R *= np.sqrt(sw[idx] / (float(np.sum(sw)) / n_pos))[:, None]  # <= sqrt(n_pos)
+    if factor is not None:
+        R *= factor[:, None]
     nonzero = (R != 0).any(axis=0)
     if not nonzero.any():
         return R, 0
@@ -68,12 +89,22 @@ def _weighted_sample(X, sw, mean, scale, fit_intercept, m=1024):
     return np.ldexp(R, -top), 1 + shift + top
 
 
-def sgd_default_step(X, sw, k, fit_intercept, alpha, mean, scale):
-    """4 / L, L = c * lambda + alpha: c = 1/4 (binary) or 1/2 (multinomial)
-    bounds the loss's curvature, and lambda is the top eigenvalue of the
-    weighted second-moment matrix of the rows the solver sees, estimated on
-    up to 1024 rows of positive weight by 20 power iterations on a copy
-    scaled into (-1, 1) (``_weighted_sample``).  Floored at the smallest
+def sgd_default_step(X, sw, k, fit_intercept, alpha, mean, scale,
+                     precondition=False):
+    """min(4 / L, 1 / P), L = c * lambda + P: c = 1/4 (binary) or 1/2
+    (multinomial) bounds the loss's curvature, lambda is the top eigenvalue
+    of the weighted second-moment matrix of the rows the solver sees,
+    estimated on up to 1024 rows of positive weight by 20 power iterations
+    on a copy scaled into (-1, 1) (``_weighted_sample``), and P is the
+    largest curvature of the L2 penalty in the solver's coordinates: alpha,
+    or, when (mean, scale) only precondition and the penalty stays on the
+    original coefficients, alpha / scale_j^2 (up to 1, for a feature of
+    variance << alpha).
+
+    The loss's bound is rarely reached (p (1 - p) = 1/4 only at p = 1/2),
+    whence the 4; the penalty's curvature is exact, and a step beyond
+    2 / P would make the penalty alone diverge, theta_j <- (1 - step P)
+    theta_j: 1 / P damps it without oscillation.  Floored at the smallest
     normal float64, since the solver needs a positive step."""
     R, e = _weighted_sample(X, sw, mean, scale, fit_intercept)
     v = np.ones(R.shape[1]) / math.sqrt(R.shape[1])
@@ -89,18 +120,27 @@ def sgd_default_step(X, sw, k, fit_intercept, alpha, mean, scale):
     except OverflowError:      # beyond float64's range: the step is ~0
         lam = math.inf
     c = 0.25 if k == 1 else 0.5
-    if not c * lam + alpha > 0:
+    pen = alpha
+    if precondition and scale is not None and alpha > 0:
+        # (sqrt(alpha) / scale)^2 <= 1: the preconditioner's scales are at
+        # least sqrt(alpha); an infinite (frozen) scale gives 0
+        pen = float(np.max((math.sqrt(alpha) / scale) ** 2, initial=0.0))
+    if not c * lam + pen > 0:
         return 1.0
-    return max(4.0 / (c * lam + alpha), float(np.finfo(np.float64).tiny))
+    step = 4.0 / (c * lam + pen)
+    if pen > 0:
+        step = min(step, 1.0 / pen)
+    return max(step, float(np.finfo(np.float64).tiny))
 
 
-def curvature_bound(Xm, sw, k, fit_intercept, alpha, standardized):
+def curvature_bound(Xm, sw, k, fit_intercept, alpha, scale):
     """Upper bound on the Hessian of the mean objective: sigmoid' <= 1/4 and
     the softmax Hessian <= 1/2 in operator norm, times the mean squared row
     norm (which bounds lambda_max(X'X / n)), +1 for the intercept column.
-    Standardised features have mean squared row norm <= n_features."""
-    if standardized:
-        mean_sq = float(Xm.shape[1])
+    With (standardising) ``scale``, a feature's mean square is 1, or 0 for a
+    frozen constant column (scale inf)."""
+    if scale is not None:
+        mean_sq = float(np.count_nonzero(np.isfinite(scale)))
     else:
         d = Xm.shape[1]
         _, mean_sq = kernels._column_moments(Xm, None, np.zeros(d), np.zeros(d))

@@ -76,8 +76,10 @@ def check_sparse(X, *, name="X", defer_finite=False):
 
     A CSR matrix with float32/float64 data and matching int32/int64 index
     arrays is returned as is (no copy).  CSC, COO and the other formats are
-    converted to CSR once; other value dtypes become float64.  scipy itself
-    is never imported here: the matrix's own methods do the work.  With
+    converted to CSR once; other value dtypes become float64.  Repeated
+    column indices within a row are summed into a copy (never in place).
+    scipy itself is never imported here: the matrix's own methods do the
+    work.  With
     ``defer_finite`` the values are not scanned: see ``check_X``.
     """
     if X.ndim != 2:
@@ -106,6 +108,16 @@ def check_sparse(X, *, name="X", defer_finite=False):
     if not data.flags.c_contiguous or data.dtype.byteorder not in "=|":
         X = X.copy()
         X.data = np.ascontiguousarray(X.data, dtype=X.data.dtype.newbyteorder("="))
+    if not getattr(X, "has_canonical_format", False):
+        # Repeated column indices in a row add up (as in scipy), which the
+        # engine's linear passes honour, but not the column statistics
+        # (squares, exact constancy): sum them, into a copy, never in the
+        # user's matrix.  Canonical (sorted, no repeats) CSR, the common
+        # case, costs no copy; unsorted rows without repeats are kept too.
+        summed = X.copy()
+        summed.sum_duplicates()
+        if summed.nnz != X.nnz:
+            X = summed
     if not defer_finite:
         check_finite(X, name=name)
     return X

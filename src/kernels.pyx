@@ -966,6 +966,17 @@ cdef inline double _inverse_unit(double c) noexcept nogil:
     return ldexp(1.0, -e if e > -1023 else 1023)
 
 
+cdef inline void _see(double v, Py_ssize_t j, double* first,
+                      Py_ssize_t* seen) noexcept nogil:
+    """Count v, a value of column j in a row of positive weight, towards
+    the exact constancy test of ``_moments``."""
+    if seen[j] == 0:
+        first[j] = v
+        seen[j] = 1
+    elif seen[j] > 0:
+        seen[j] = seen[j] + 1 if v == first[j] else -1
+
+
 cdef int _moments(const floating* data, const index_t* indices,
                   const index_t* indptr, Py_ssize_t n, Py_ssize_t d,
                   const double* sw, double* mean, double* std,
@@ -989,38 +1000,63 @@ cdef int _moments(const floating* data, const index_t* indices,
     (x_ij / u_j) / S: near the subnormals this keeps the digits that
     rounding each s_i * x_ij to a subnormal would lose.  Otherwise the
     plain formulas, whose bits the units would not change anyway: scaling
-    by a power of two is exact, short of overflow and underflow.  Returns
-    -1 when out of memory.
+    by a power of two is exact, short of overflow and underflow.
+
+    A constant column (every value among the rows of positive weight equal
+    to the first, compared exactly in the first pass) gets std_j = 0 and
+    mean_j = that value exactly: the formulas above would leave rounding
+    noise in both (0.1 summed 30 times is not 30 * 0.1), which a
+    standardisation would divide by.  In CSR the rows without an entry
+    hold 0: the column is constant if its stored values among the rows of
+    positive weight all equal one v and either v == 0 or every such row
+    stores one.  A CSR row must not repeat a column (``check_sparse`` sums
+    repeats first): the centred squares count each entry as one value.
+    Returns -1 when out of memory.
     """
-    cdef Py_ssize_t i, j, col
+    cdef Py_ssize_t i, j, col, n_pos = 0
     cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
     cdef bint rescale = False
     cdef const floating* row
-    # cmax[j]: the largest magnitude of column j; inv[j]: 1 / u_j
-    cdef double* cmax = <double*>malloc(2 * d * sizeof(double))
+    # cmax[j]: the largest magnitude of column j; inv[j]: 1 / u_j; first[j]:
+    # its first value among the rows of positive weight
+    cdef double* cmax = <double*>malloc(3 * d * sizeof(double))
+    # seen[j]: how many rows of positive weight hold first[j] in column j
+    # (stored entries, for CSR), or -1 once a different value appeared
+    cdef Py_ssize_t* seen = <Py_ssize_t*>malloc(d * sizeof(Py_ssize_t))
     cdef double* inv
-    if cmax == NULL:
+    cdef double* first
+    if cmax == NULL or seen == NULL:
+        free(cmax)
+        free(seen)
         return -1
     inv = cmax + d
+    first = cmax + 2 * d
     memset(mean, 0, d * sizeof(double))
     memset(std, 0, d * sizeof(double))
     memset(cmax, 0, d * sizeof(double))
+    memset(seen, 0, d * sizeof(Py_ssize_t))
     for i in range(n):
         s = sw[i] if sw != NULL else 1.0
         total += s
         _row_axpy(s, data, indices, indptr, i, d, mean)
         row_sq = 0.0
+        if s > 0.0:
+            n_pos += 1
         if indices == NULL:
             row = data + i * d
             for j in range(d):
                 row_sq += <double>row[j] * row[j]
-                if s > 0.0 and fabs(row[j]) > cmax[j]:
-                    cmax[j] = fabs(row[j])
+                if s > 0.0:
+                    if fabs(row[j]) > cmax[j]:
+                        cmax[j] = fabs(row[j])
+                    _see(row[j], j, first, seen)
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 row_sq += <double>data[j] * data[j]
-                if s > 0.0 and fabs(data[j]) > cmax[indices[j]]:
-                    cmax[indices[j]] = fabs(data[j])
+                if s > 0.0:
+                    if fabs(data[j]) > cmax[indices[j]]:
+                        cmax[indices[j]] = fabs(data[j])
+                    _see(data[j], indices[j], first, seen)
         sum_sq += row_sq
         if row_sq > mx:
             mx = row_sq
@@ -1078,7 +1114,17 @@ cdef int _moments(const floating* data, const index_t* indices,
             std[j] += total * mc * mc
         std[j] = std[j] / total
         std[j] = sqrt(std[j]) / inv[j] if std[j] > 0.0 else 0.0
+        if seen[j] == 0:
+            # no stored value in a row of positive weight: all (implicit) 0
+            mean[j] = 0.0
+            std[j] = 0.0
+        elif seen[j] > 0 and (seen[j] == n_pos or first[j] == 0.0):
+            # constant: first[j] in every row of positive weight (or stored
+            # zeros beside implicit ones)
+            mean[j] = first[j]
+            std[j] = 0.0
     free(cmax)
+    free(seen)
     sq_norm_stats[0] = mx
     sq_norm_stats[1] = sum_sq / n
     return 0

@@ -319,6 +319,10 @@ cdef double _grad_max(const Problem* P, const double* g) noexcept nogil:
         return _max_abs(g, P.n_params)
     for k in range(K):
         for j in range(d):
+            if P.inv_scale[j] == 0.0:
+                # a frozen constant column (scale inf) is no free parameter:
+                # the intercept's gradient speaks for it (g_w = c g_b)
+                continue
             v = g[k * d + j] / P.inv_scale[j]
             if P.mean != NULL:
                 v += P.mean[j] * g[K * d + k]
@@ -1000,7 +1004,12 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
-    ``seed``) and steps along the mean gradient of each batch.  An L1 term
+    ``seed``) and steps along each batch's estimate of the mean objective's
+    gradient, sum_{i in batch} s_i grad_i / (n_b S / n) plus the penalty's:
+    divided by the batch's expected weight n_b S / n, not by its own weight
+    sum, which would make the estimate biased (with one-row batches it
+    would drop the weights altogether; a row of weight 1e4 among rows of
+    weight 1 would count as much as any other).  An L1 term
     is applied by the cumulative-penalty clipping of Tsuruoka et al. (2009),
     which, unlike plain soft-thresholding of noisy iterates, leaves the
     irrelevant weights at exactly 0.  The step of epoch e is
@@ -1024,6 +1033,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef Py_ssize_t Kd = P.n_classes * P.n_features
     cdef double* g = <double*>malloc((2 * p + Kd) * sizeof(double))
     cdef Py_ssize_t* perm = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t))
+    cdef double mean_weight = P.weight_sum / n   # 1 exactly for unit weights
     if g == NULL or perm == NULL:
         free(g)
         free(perm)
@@ -1063,8 +1073,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                     if P.sample_weight == NULL:
                         wb = <double>nb
                     else:
-                        for i in range(start, start + nb):
-                            wb += P.sample_weight[perm[i]]
+                        wb = nb * mean_weight
                     if wb > 0.0:
                         fb = smooth_objective(P, x, g, perm + start, nb, wb, False)
                         n_batches += 1
