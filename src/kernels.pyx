@@ -739,6 +739,8 @@ def max_threads():
 
 def _sigmoid(const floating[::1] z, floating[::1] out):
     cdef Py_ssize_t i, n = z.shape[0]
+    _check_given("_sigmoid", "out", out is None, "it is required")
+    _check_length("_sigmoid", "out", out.shape[0], n, "one per entry of z")
     with nogil:
         for i in range(n):
             out[i] = <floating>sigmoid(z[i])
@@ -746,6 +748,8 @@ def _sigmoid(const floating[::1] z, floating[::1] out):
 
 def _log1pexp(const double[::1] z, double[::1] out):
     cdef Py_ssize_t i, n = z.shape[0]
+    _check_given("_log1pexp", "out", out is None, "it is required")
+    _check_length("_log1pexp", "out", out.shape[0], n, "one per entry of z")
     with nogil:
         for i in range(n):
             out[i] = log1pexp(z[i])
@@ -767,6 +771,9 @@ def _logistic_terms(const double[::1] z, double[::1] p, double[:, ::1] loss):
 
 def _softmax(const floating[:, ::1] Z, floating[:, ::1] out):
     cdef Py_ssize_t i, n = Z.shape[0], k = Z.shape[1]
+    _check_given("_softmax", "out", out is None, "it is required")
+    _check_shape("_softmax", "out", out.shape[0], out.shape[1], n, k,
+                 "the shape of Z")
     if k == 0:
         return
     with nogil:
