@@ -23,6 +23,10 @@ Conventions shared by the array kernels
 * ``sample_weight`` is NULL (all ones) or one non-negative value per row.
 * ``rows`` is NULL (use rows ``0 .. n_rows-1``) or ``n_rows`` row indices;
   this is how mini-batches are read without copying them.
+* ``n_threads`` is an upper bound: a kernel uses at most as many threads
+  as the processors the process may run on and the blocks of work, and
+  one in a process made by fork() (OpenMP's threads do not survive it).
+  The result never depends on it.
 
 Stability
 ---------

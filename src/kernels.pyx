@@ -15,14 +15,17 @@ Design
   only on the problem's shape, never on the thread count.  Each block
   accumulates its own partial gradient; the partials are then summed in
   block order.  The result is bitwise identical for any ``n_threads``.
+* Bounded threads.  Every parallel region takes its team size from
+  ``clogreg_team_size``: never more threads than the processors the
+  process may use or the blocks to share, and none in a forked child.
 * One code path for dense and sparse.  The row helpers ``_row_dot`` and
   ``_row_axpy`` are the only place where a dense row and a CSR row differ;
   the public functions dispatch once on the value and index types.
 * float64 everywhere it matters.  ``X`` may be float32 or float64 (fused
   type); coefficients, scores and accumulators are float64.
 * What this module must never do: allocate Python objects in a loop, hold
-  the GIL while it reads ``X``, or produce a NaN or an overflow from finite
-  input.
+  the GIL while it reads ``X``, produce a NaN or an overflow from finite
+  input, or size a parallel region anywhere but in ``clogreg_team_size``.
 """
 
 from cython cimport floating
@@ -46,15 +49,79 @@ cdef extern from *:
     """
     #ifdef _OPENMP
     #include <omp.h>
-    static int clogreg_openmp_enabled(void) { return 1; }
-    static int clogreg_omp_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int clogreg_openmp_enabled(void) { return 0; }
-    static int clogreg_omp_max_threads(void) { return 1; }
     #endif
+    #if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+    #include <pthread.h>
+    #define CLOGREG_WATCH_FORK 1
+    #endif
+
+    /* 1 in a process made by fork() from one that had loaded clogreg (and
+       in its descendants).  libgomp's thread pool does not survive a
+       fork: the child's first parallel region waits forever for the
+       parent's worker threads.  So a child never enters one. */
+    static volatile int clogreg_forked = 0;
+    static void clogreg_mark_forked(void) { clogreg_forked = 1; }
+
+    /* Registered once, when clogreg.kernels is imported.  pthread_atfork
+       rather than os.register_at_fork: it also sees a fork() made by C
+       code, outside Python's os.fork. */
+    static int clogreg_watch_fork(void) {
+    #ifdef CLOGREG_WATCH_FORK
+        return pthread_atfork(NULL, NULL, clogreg_mark_forked);
+    #else
+        return 0;
+    #endif
+    }
+
+    static int clogreg_openmp_enabled(void) {
+    #ifdef _OPENMP
+        return 1;
+    #else
+        return 0;
+    #endif
+    }
+
+    /* The one place that sizes a team: every parallel region asks here
+       (through _team_size) for its number of threads.  At most the
+       requested number, the processors this process may run on
+       (omp_get_num_procs honours the CPU affinity mask) and the tasks to
+       share; 1 in a forked child and when the work is too small to be
+       worth waking a team.  Without the cap, n_threads or OMP_NUM_THREADS
+       of 10**6 would start one thread per task (and libgomp ends the whole
+       process when it cannot create one). */
+    static int clogreg_team_size(long long requested, long long n_tasks,
+                                 long long work, long long min_work) {
+    #ifdef _OPENMP
+        long long n = requested;
+        if (clogreg_forked || work < min_work || n <= 1 || n_tasks <= 1)
+            return 1;
+        if (n > n_tasks)
+            n = n_tasks;
+        if (n > omp_get_num_procs())
+            n = omp_get_num_procs();
+        return n < 1 ? 1 : (int)n;
+    #else
+        return 1;
+    #endif
+    }
+
+    static int clogreg_omp_max_threads(void) {
+    #ifdef _OPENMP
+        return omp_get_max_threads();
+    #else
+        return 1;
+    #endif
+    }
     """
     int clogreg_openmp_enabled() noexcept nogil
     int clogreg_omp_max_threads() noexcept nogil
+    int clogreg_watch_fork() noexcept nogil
+    int clogreg_team_size(long long requested, long long n_tasks,
+                          long long work, long long min_work) noexcept nogil
+
+
+if clogreg_watch_fork() != 0:
+    raise ImportError("clogreg.kernels: pthread_atfork failed (out of memory)")
 
 
 # Blocking of the training pass.  A block is at least ROWS_PER_BLOCK rows
@@ -71,6 +138,14 @@ cdef enum:
     # costs more than it saves, and on a busy machine a parallel region
     # waits for its slowest (descheduled) thread.  The result is the same.
     PARALLEL_MIN_WORK = 1 << 18
+
+
+cdef inline int _team_size(int requested, Py_ssize_t n_tasks,
+                           Py_ssize_t work) noexcept nogil:
+    """Threads for a parallel region of ``n_tasks`` tasks and ``work``
+    multiply-adds: see clogreg_team_size.  A result of 1 means: run the
+    serial loop, never enter a parallel region."""
+    return clogreg_team_size(requested, n_tasks, work, PARALLEL_MIN_WORK)
 
 
 # ------------------------------------------------------------------ scalars
@@ -428,9 +503,7 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     work = <double*>malloc(nb * stride * sizeof(double))
     if work == NULL:
         return -1.0
-    n_par = nb if n_threads > nb else n_threads
-    if (K * nnz if indices != NULL else K * n * d) < PARALLEL_MIN_WORK:
-        n_par = 1
+    n_par = _team_size(n_threads, nb, K * nnz if indices != NULL else K * n * d)
     if n_par > 1:
         # Blocks are handed out as threads become free (dynamic): a thread
         # the OS deschedules on a shared machine then holds up fewer of
@@ -617,11 +690,9 @@ cdef Py_ssize_t _predict(
     cdef Py_ssize_t c, n_bad = 0
     cdef double* z
     cdef double z_small[16]
-    cdef int n_par = n_threads
-    if n_par > n_chunks:
-        n_par = <int>n_chunks
-    if indices == NULL and n * d * K < PARALLEL_MIN_WORK:
-        n_par = 1
+    cdef int n_par = _team_size(
+        n_threads, n_chunks,
+        K * (indptr[n] - indptr[0]) if indices != NULL else K * n * d)
     if n_par <= 1 and K <= 16:
         # Serial path with a stack buffer: no malloc, which matters for
         # one-row latency.
@@ -733,8 +804,13 @@ def openmp_enabled():
 
 
 def max_threads():
-    """Threads OpenMP would use by default (honours OMP_NUM_THREADS)."""
-    return int(clogreg_omp_max_threads())
+    """Threads a large pass runs on when ``n_threads`` is not given: what
+    OpenMP would use (``OMP_NUM_THREADS``, else the processors), capped at
+    the processors available to this process (its CPU affinity); 1 in a
+    process made by fork() and without OpenMP.  Any ``n_threads`` is capped
+    the same way (and at the number of blocks of work)."""
+    return int(clogreg_team_size(clogreg_omp_max_threads(), 1LL << 62,
+                                 PARALLEL_MIN_WORK, PARALLEL_MIN_WORK))
 
 
 def _sigmoid(const floating[::1] z, floating[::1] out):
