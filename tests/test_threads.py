@@ -262,3 +262,15 @@ def test_multiprocessing_fork_child_finishes_with_the_parents_bits(
     assert process.exitcode == 0
     check_child(receiver.recv(), model, X)
     receiver.close()
+
+
+def test_predict_validates_n_threads_like_fit():
+    # Before, predict passed n_threads to the engine unchecked: 2**40 was an
+    # OverflowError from the C int conversion.  Reference: fit's message.
+    model = LogisticRegression.from_coef([[1.0, -1.0]], [0.0], classes=[0, 1])
+    model.set_params(n_threads=2**40)
+    with pytest.raises(ValueError, match=r"n_threads must be <= 2147483647"):
+        model.predict([[0.0, 1.0]])
+    model.set_params(n_threads=0)
+    with pytest.raises(ValueError, match=r"n_threads must be >= 1, got 0"):
+        model.predict_proba([[0.0, 1.0]])
