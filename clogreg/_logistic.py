@@ -368,9 +368,7 @@ class LogisticRegression:
         if isinstance(rs, numbers.Integral) and rs < 0:
             raise ValueError(f"random_state must be >= 0, got {rs}")
         solver = "lbfgs" if self.solver == "auto" else self.solver
-        n_threads = (kernels.max_threads() if self.n_threads is None
-                     else int(self.n_threads))
-        return solver, n_threads
+        return solver, self._threads()
 
     def _penalty_strengths(self, weight_sum):
         """(alpha, l1) of the mean objective."""
@@ -890,7 +888,14 @@ class LogisticRegression:
             check_finite(X)
 
     def _threads(self):
-        return kernels.max_threads() if self.n_threads is None else int(self.n_threads)
+        """n_threads, validated, as the engine takes it (a C int).  The
+        engine caps every team at the processors available to the process
+        and at the work, and runs serially in a forked child, so a large
+        value is harmless (see ``kernels.max_threads``)."""
+        if self.n_threads is None:
+            return kernels.max_threads()
+        return int(check_scalar(self.n_threads, "n_threads",
+                                kind=numbers.Integral, low=1))
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores: log-odds of ``classes_[1]`` (shape (n,)) for two classes,

@@ -23,14 +23,22 @@ Conventions shared by the array kernels
 * ``sample_weight`` is NULL (all ones) or one non-negative value per row.
 * ``rows`` is NULL (use rows ``0 .. n_rows-1``) or ``n_rows`` row indices;
   this is how mini-batches are read without copying them.
+* ``n_threads`` is an upper bound: a kernel uses at most as many threads
+  as the processors the process may run on and the blocks of work, and
+  one in a process made by fork() (OpenMP's threads do not survive it).
+  The result never depends on it.
 
 Stability
 ---------
 Stable API from version 0.1 on: ``Matrix``, ``sigmoid``, ``log1pexp``,
 ``softmax_row``, ``loss_gradient``, ``hessian_product``,
 ``loss_gradient_dense``, ``predict_rows``, ``decision_function_dense``,
-``predict_proba_dense`` and ``predict_class_dense``.  ``RowMatrix`` is
-internal (its layout may change).  Plain C extensions get the same kernels
+``predict_proba_dense`` and ``predict_class_dense``.  This file declares
+no extension type, on purpose: a module that cimports a .pxd checks the
+size of every extension type declared there when it is imported, so an
+internal type here (clogreg's ``RowMatrix``, now in the private
+``clogreg/_rowmatrix.pxd``) would tie every downstream build to its
+layout.  Plain C extensions get the same kernels
 under per-dtype names from ``clogreg.capi`` (``clogreg/capi.pxd``, header
 ``clogreg/capi_api.h``).  A module that cimports from here imports
 ``clogreg.kernels`` when it is itself imported.
@@ -47,14 +55,6 @@ cdef struct Matrix:
     const void* indptr      # CSR row pointers (n_rows + 1 entries); NULL if dense
     int float_bytes         # 4 (float32) or 8 (float64)
     int index_bytes         # 4 (int32) or 8 (int64); CSR only
-
-
-cdef class RowMatrix:
-    """A dense or CSR matrix seen through ``Matrix``; keeps its arrays alive."""
-    cdef Matrix M
-    cdef readonly object dtype
-    cdef readonly bint is_sparse
-    cdef object _refs
 
 
 # ---------------------------------------------------------------- scalars

@@ -18,7 +18,8 @@ the original units: the penalty then applies to ``W / scale``
 (``pen_scale``), so the optimum is exactly the unstandardised one.
 """
 
-from clogreg.kernels cimport Matrix, RowMatrix
+from clogreg._rowmatrix cimport RowMatrix
+from clogreg.kernels cimport Matrix
 
 
 cdef struct Problem:

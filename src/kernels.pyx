@@ -15,14 +15,17 @@ Design
   only on the problem's shape, never on the thread count.  Each block
   accumulates its own partial gradient; the partials are then summed in
   block order.  The result is bitwise identical for any ``n_threads``.
+* Bounded threads.  Every parallel region takes its team size from
+  ``clogreg_team_size``: never more threads than the processors the
+  process may use or the blocks to share, and none in a forked child.
 * One code path for dense and sparse.  The row helpers ``_row_dot`` and
   ``_row_axpy`` are the only place where a dense row and a CSR row differ;
   the public functions dispatch once on the value and index types.
 * float64 everywhere it matters.  ``X`` may be float32 or float64 (fused
   type); coefficients, scores and accumulators are float64.
 * What this module must never do: allocate Python objects in a loop, hold
-  the GIL while it reads ``X``, or produce a NaN or an overflow from finite
-  input.
+  the GIL while it reads ``X``, produce a NaN or an overflow from finite
+  input, or size a parallel region anywhere but in ``clogreg_team_size``.
 """
 
 from cython cimport floating
@@ -34,20 +37,91 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
+from clogreg._rowmatrix cimport RowMatrix, _dense_matrix
+
+# ``kernels.RowMatrix`` stays a Python-level name, for clogreg's Python layer
+# and the tests; the type itself is internal and stays out of kernels.pxd
+# (see clogreg/_rowmatrix.pxd).  A cimported name is not a module attribute.
+globals()["RowMatrix"] = RowMatrix
+
 
 cdef extern from *:
     """
     #ifdef _OPENMP
     #include <omp.h>
-    static int clogreg_openmp_enabled(void) { return 1; }
-    static int clogreg_omp_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int clogreg_openmp_enabled(void) { return 0; }
-    static int clogreg_omp_max_threads(void) { return 1; }
     #endif
+    #if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+    #include <pthread.h>
+    #define CLOGREG_WATCH_FORK 1
+    #endif
+
+    /* 1 in a process made by fork() from one that had loaded clogreg (and
+       in its descendants).  libgomp's thread pool does not survive a
+       fork: the child's first parallel region waits forever for the
+       parent's worker threads.  So a child never enters one. */
+    static volatile int clogreg_forked = 0;
+    static void clogreg_mark_forked(void) { clogreg_forked = 1; }
+
+    /* Registered once, when clogreg.kernels is imported.  pthread_atfork
+       rather than os.register_at_fork: it also sees a fork() made by C
+       code, outside Python's os.fork. */
+    static int clogreg_watch_fork(void) {
+    #ifdef CLOGREG_WATCH_FORK
+        return pthread_atfork(NULL, NULL, clogreg_mark_forked);
+    #else
+        return 0;
+    #endif
+    }
+
+    static int clogreg_openmp_enabled(void) {
+    #ifdef _OPENMP
+        return 1;
+    #else
+        return 0;
+    #endif
+    }
+
+    /* The one place that sizes a team: every parallel region asks here
+       (through _team_size) for its number of threads.  At most the
+       requested number, the processors this process may run on
+       (omp_get_num_procs honours the CPU affinity mask) and the tasks to
+       share; 1 in a forked child and when the work is too small to be
+       worth waking a team.  Without the cap, n_threads or OMP_NUM_THREADS
+       of 10**6 would start one thread per task (and libgomp ends the whole
+       process when it cannot create one). */
+    static int clogreg_team_size(long long requested, long long n_tasks,
+                                 long long work, long long min_work) {
+    #ifdef _OPENMP
+        long long n = requested;
+        if (clogreg_forked || work < min_work || n <= 1 || n_tasks <= 1)
+            return 1;
+        if (n > n_tasks)
+            n = n_tasks;
+        if (n > omp_get_num_procs())
+            n = omp_get_num_procs();
+        return n < 1 ? 1 : (int)n;
+    #else
+        return 1;
+    #endif
+    }
+
+    static int clogreg_omp_max_threads(void) {
+    #ifdef _OPENMP
+        return omp_get_max_threads();
+    #else
+        return 1;
+    #endif
+    }
     """
     int clogreg_openmp_enabled() noexcept nogil
     int clogreg_omp_max_threads() noexcept nogil
+    int clogreg_watch_fork() noexcept nogil
+    int clogreg_team_size(long long requested, long long n_tasks,
+                          long long work, long long min_work) noexcept nogil
+
+
+if clogreg_watch_fork() != 0:
+    raise ImportError("clogreg.kernels: pthread_atfork failed (out of memory)")
 
 
 # Blocking of the training pass.  A block is at least ROWS_PER_BLOCK rows
@@ -64,6 +138,14 @@ cdef enum:
     # costs more than it saves, and on a busy machine a parallel region
     # waits for its slowest (descheduled) thread.  The result is the same.
     PARALLEL_MIN_WORK = 1 << 18
+
+
+cdef inline int _team_size(int requested, Py_ssize_t n_tasks,
+                           Py_ssize_t work) noexcept nogil:
+    """Threads for a parallel region of ``n_tasks`` tasks and ``work``
+    multiply-adds: see clogreg_team_size.  A result of 1 means: run the
+    serial loop, never enter a parallel region."""
+    return clogreg_team_size(requested, n_tasks, work, PARALLEL_MIN_WORK)
 
 
 # ------------------------------------------------------------------ scalars
@@ -421,9 +503,7 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     work = <double*>malloc(nb * stride * sizeof(double))
     if work == NULL:
         return -1.0
-    n_par = nb if n_threads > nb else n_threads
-    if (K * nnz if indices != NULL else K * n * d) < PARALLEL_MIN_WORK:
-        n_par = 1
+    n_par = _team_size(n_threads, nb, K * nnz if indices != NULL else K * n * d)
     if n_par > 1:
         # Blocks are handed out as threads become free (dynamic): a thread
         # the OS deschedules on a shared machine then holds up fewer of
@@ -523,17 +603,6 @@ cdef int hessian_product(
     return -1 if r < 0.0 else 0
 
 
-cdef inline void _dense_matrix(Matrix* M, const void* X, int float_bytes,
-                               Py_ssize_t n, Py_ssize_t d) noexcept nogil:
-    M.n_rows = n
-    M.n_cols = d
-    M.data = X
-    M.indices = NULL
-    M.indptr = NULL
-    M.float_bytes = float_bytes
-    M.index_bytes = 0
-
-
 cdef double loss_gradient_dense(
         const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
         const int* y, const double* sample_weight,
@@ -621,11 +690,9 @@ cdef Py_ssize_t _predict(
     cdef Py_ssize_t c, n_bad = 0
     cdef double* z
     cdef double z_small[16]
-    cdef int n_par = n_threads
-    if n_par > n_chunks:
-        n_par = <int>n_chunks
-    if indices == NULL and n * d * K < PARALLEL_MIN_WORK:
-        n_par = 1
+    cdef int n_par = _team_size(
+        n_threads, n_chunks,
+        K * (indptr[n] - indptr[0]) if indices != NULL else K * n * d)
     if n_par <= 1 and K <= 16:
         # Serial path with a stack buffer: no malloc, which matters for
         # one-row latency.
@@ -727,131 +794,6 @@ cdef int predict_class_dense(
                         out, n_threads)
 
 
-# ------------------------------------------------------------- RowMatrix
-
-cdef int _check_csr(const index_t* indices, const index_t* indptr,
-                    Py_ssize_t n_rows, Py_ssize_t n_cols,
-                    Py_ssize_t nnz) noexcept nogil:
-    """0 if the CSR structure is valid, else a code for the first defect.
-    The kernels index with these arrays unchecked, so this runs first."""
-    cdef Py_ssize_t i, j
-    if indptr[0] != 0 or indptr[n_rows] != nnz:
-        return 1
-    for i in range(n_rows):
-        if indptr[i + 1] < indptr[i]:
-            return 2
-    for j in range(nnz):
-        if indices[j] < 0 or indices[j] >= n_cols:
-            return 3
-    return 0
-
-
-cdef class RowMatrix:
-    """Read-only view of a dense or CSR matrix for the kernels.
-
-    ``RowMatrix(X)`` wraps a C-contiguous float32/float64 2-D array;
-    ``RowMatrix.csr(data, indices, indptr, n_cols)`` wraps CSR arrays (after
-    checking that the structure is valid).  No data is copied.
-    """
-
-    def __init__(self, X):
-        # The raw buffer protocol, not a typed memoryview: this runs on every
-        # predict call, and a memoryview costs microseconds to set up.
-        cdef Py_buffer view
-        cdef int width
-        PyObject_GetBuffer(X, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
-        try:
-            if view.ndim != 2:
-                raise TypeError("RowMatrix needs a 2-D array")
-            if view.format == NULL or view.format[0] == 0 or (
-                    view.format[1] != 0 and not (view.format[0] in b"<=@"
-                                                 and view.format[2] == 0)):
-                raise TypeError("RowMatrix needs native float32 or float64")
-            fmt = view.format[1] if view.format[1] != 0 else view.format[0]
-            if fmt == b"d" and view.itemsize == 8:
-                width = 8
-            elif fmt == b"f" and view.itemsize == 4:
-                width = 4
-            else:
-                raise TypeError("RowMatrix needs float32 or float64 values")
-            if view.shape[0] < 1 or view.shape[1] < 1:
-                raise ValueError("RowMatrix needs at least one row and one column")
-            # The pointer stays valid after the release: self keeps X alive
-            # and a numpy array never moves its data.
-            _dense_matrix(&self.M, view.buf, width, view.shape[0], view.shape[1])
-        finally:
-            PyBuffer_Release(&view)
-        self.dtype = X.dtype
-        self.is_sparse = False
-        self._refs = X
-
-    @staticmethod
-    def csr(data, indices, indptr, Py_ssize_t n_cols):
-        cdef RowMatrix self = RowMatrix.__new__(RowMatrix)
-        cdef const double[::1] d64
-        cdef const float[::1] d32
-        cdef const int[::1] i32
-        cdef const int[::1] p32
-        cdef const int64_t[::1] i64
-        cdef const int64_t[::1] p64
-        cdef Py_ssize_t n_rows = indptr.shape[0] - 1
-        cdef Py_ssize_t nnz = data.shape[0]
-        cdef int bad
-        if n_rows < 1 or n_cols < 1:
-            raise ValueError("a sparse matrix needs at least one row and column")
-        if indices.shape[0] != nnz:
-            raise ValueError("CSR indices and data have different lengths")
-        self.M.n_rows = n_rows
-        self.M.n_cols = n_cols
-        if data.dtype.name == "float64":
-            d64 = data
-            self.M.data = &d64[0] if nnz > 0 else NULL
-            self.M.float_bytes = 8
-        elif data.dtype.name == "float32":
-            d32 = data
-            self.M.data = &d32[0] if nnz > 0 else NULL
-            self.M.float_bytes = 4
-        else:
-            raise TypeError(f"sparse data must be float32 or float64, got {data.dtype}")
-        if indices.dtype.name == "int32" and indptr.dtype.name == "int32":
-            i32 = indices
-            p32 = indptr
-            with nogil:
-                bad = _check_csr(&i32[0] if nnz > 0 else <int*>NULL, &p32[0],
-                                 n_rows, n_cols, nnz)
-            self.M.indices = &i32[0] if nnz > 0 else <int*>&p32[0]
-            self.M.indptr = &p32[0]
-            self.M.index_bytes = 4
-        elif indices.dtype.name == "int64" and indptr.dtype.name == "int64":
-            i64 = indices
-            p64 = indptr
-            with nogil:
-                bad = _check_csr(&i64[0] if nnz > 0 else <int64_t*>NULL, &p64[0],
-                                 n_rows, n_cols, nnz)
-            self.M.indices = &i64[0] if nnz > 0 else <int64_t*>&p64[0]
-            self.M.indptr = &p64[0]
-            self.M.index_bytes = 8
-        else:
-            raise TypeError("CSR indices and indptr must both be int32 or int64")
-        if bad:
-            raise ValueError(
-                "invalid CSR structure: "
-                + ("indptr must start at 0 and end at nnz" if bad == 1 else
-                   "indptr must be non-decreasing" if bad == 2 else
-                   f"column indices must be in [0, {n_cols})"))
-        if nnz == 0:
-            # Keep a valid (never dereferenced) data pointer for empty data.
-            self.M.data = self.M.indptr
-        self.dtype = data.dtype
-        self.is_sparse = True
-        self._refs = (data, indices, indptr)
-        return self
-
-    @property
-    def shape(self):
-        return (self.M.n_rows, self.M.n_cols)
-
-
 # ------------------------------------------------ Python-visible wrappers
 # Thin def functions used by clogreg's Python layer and by the tests.  They
 # take preallocated outputs so that this module needs no numpy.
@@ -862,12 +804,19 @@ def openmp_enabled():
 
 
 def max_threads():
-    """Threads OpenMP would use by default (honours OMP_NUM_THREADS)."""
-    return int(clogreg_omp_max_threads())
+    """Threads a large pass runs on when ``n_threads`` is not given: what
+    OpenMP would use (``OMP_NUM_THREADS``, else the processors), capped at
+    the processors available to this process (its CPU affinity); 1 in a
+    process made by fork() and without OpenMP.  Any ``n_threads`` is capped
+    the same way (and at the number of blocks of work)."""
+    return int(clogreg_team_size(clogreg_omp_max_threads(), 1LL << 62,
+                                 PARALLEL_MIN_WORK, PARALLEL_MIN_WORK))
 
 
 def _sigmoid(const floating[::1] z, floating[::1] out):
     cdef Py_ssize_t i, n = z.shape[0]
+    _check_given("_sigmoid", "out", out is None, "it is required")
+    _check_length("_sigmoid", "out", out.shape[0], n, "one per entry of z")
     with nogil:
         for i in range(n):
             out[i] = <floating>sigmoid(z[i])
@@ -875,6 +824,8 @@ def _sigmoid(const floating[::1] z, floating[::1] out):
 
 def _log1pexp(const double[::1] z, double[::1] out):
     cdef Py_ssize_t i, n = z.shape[0]
+    _check_given("_log1pexp", "out", out is None, "it is required")
+    _check_length("_log1pexp", "out", out.shape[0], n, "one per entry of z")
     with nogil:
         for i in range(n):
             out[i] = log1pexp(z[i])
@@ -896,6 +847,9 @@ def _logistic_terms(const double[::1] z, double[::1] p, double[:, ::1] loss):
 
 def _softmax(const floating[:, ::1] Z, floating[:, ::1] out):
     cdef Py_ssize_t i, n = Z.shape[0], k = Z.shape[1]
+    _check_given("_softmax", "out", out is None, "it is required")
+    _check_shape("_softmax", "out", out.shape[0], out.shape[1], n, k,
+                 "the shape of Z")
     if k == 0:
         return
     with nogil:

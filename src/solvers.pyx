@@ -40,7 +40,8 @@ from libc.string cimport memcpy, memset
 from libc.float cimport DBL_EPSILON
 from cpython.exc cimport PyErr_CheckSignals
 
-from clogreg.kernels cimport Matrix, RowMatrix, loss_gradient, hessian_product
+from clogreg._rowmatrix cimport RowMatrix
+from clogreg.kernels cimport Matrix, loss_gradient, hessian_product
 
 cdef enum Status:
     CONVERGED = 0
@@ -97,7 +98,7 @@ cdef class Objective:
 
     Parameters
     ----------
-    X : clogreg.kernels.RowMatrix
+    X : clogreg._rowmatrix.RowMatrix
     y : int32 array of class indices
     sample_weight : float64 array or None
     n_classes : 1 (binary) or K

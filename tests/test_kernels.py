@@ -438,7 +438,14 @@ print(repr((downstream.scalars(3.0), downstream.loss_grad(X, y, coef, grad),
 
 def test_downstream_extension_cimports_the_kernels(tmp_path):
     """Build a tiny extension that cimports clogreg.kernels against the
-    installed package and compare what it computes with the Python API."""
+    installed package and compare what it computes with the Python API.
+
+    The stable API must not tie downstream builds to clogreg's internal
+    types: Cython makes a cimporting module import and size-check every
+    extension type of the .pxd (``RowMatrix`` was one), so a field added to
+    it broke the import of every downstream module under ``-W error``.
+    Reference: the generated C names no clogreg type, and the module
+    imports with warnings as errors."""
     import ast
     import shutil
     import subprocess
@@ -455,7 +462,9 @@ def test_downstream_extension_cimports_the_kernels(tmp_path):
     build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-3000:]
-    run = subprocess.run([sys.executable, "check.py"], cwd=tmp_path,
+    generated = (tmp_path / "downstream.c").read_text()
+    assert "RowMatrix" not in generated
+    run = subprocess.run([sys.executable, "-W", "error", "check.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     (sig, l1p), loss, grad = ast.literal_eval(run.stdout)
@@ -650,6 +659,27 @@ LENGTH_MISMATCHES = [
                  r"column of X\)", id="moments-mean"),
     pytest.param(lambda: kernels._column_moments(_M, None, _z(3), _z(4)),
                  r"_column_moments: std has 4 entries, expected 3", id="moments-std"),
+    # The scalar wrappers wrote past a short output (a segfault for a long
+    # input) before they checked it.
+    *[pytest.param(lambda dt=dt: kernels._sigmoid(_z(10**6, dtype=dt), _z(1, dtype=dt)),
+                   r"_sigmoid: out has 1 entries, expected 1000000 \(one per "
+                   r"entry of z\)", id=f"sigmoid-out-{np.dtype(dt).name}")
+      for dt in (np.float32, np.float64)],
+    pytest.param(lambda: kernels._sigmoid(_z(3), _z(4)),
+                 r"_sigmoid: out has 4 entries, expected 3", id="sigmoid-out-long"),
+    pytest.param(lambda: kernels._log1pexp(_z(10**6), _z(1)),
+                 r"_log1pexp: out has 1 entries, expected 1000000", id="log1pexp-out"),
+    pytest.param(lambda: kernels._log1pexp(_z(3), None),
+                 r"_log1pexp: out is None, but it is required",
+                 id="log1pexp-out-missing"),
+    *[pytest.param(lambda dt=dt: kernels._softmax(_z(10**5, 3, dtype=dt),
+                                                  _z(1, 3, dtype=dt)),
+                   r"_softmax: out has shape \(1, 3\), expected \(100000, 3\) "
+                   r"\(the shape of Z\)", id=f"softmax-out-rows-{np.dtype(dt).name}")
+      for dt in (np.float32, np.float64)],
+    pytest.param(lambda: kernels._softmax(_z(10, 4), _z(10, 2)),
+                 r"_softmax: out has shape \(10, 2\), expected \(10, 4\)",
+                 id="softmax-out-columns"),
 ]
 
 

@@ -79,10 +79,10 @@ for info in zipfile.ZipFile(wheel).infolist():
         print(f"  {info.file_size:>9}  {info.filename}")
 print(f"wheel size: {size} bytes ({size / 1e6:.2f} MB, limit {max_bytes / 1e6:.2f} MB)")
 for need in ["clogreg/kernels.pxd", "clogreg/solvers.pxd", "clogreg/capi.pxd",
-             "clogreg/capi_api.h", "clogreg/py.typed"]:
+             "clogreg/_rowmatrix.pxd", "clogreg/capi_api.h", "clogreg/py.typed"]:
     if need not in names:
         problems.append(f"wheel lacks {need}")
-for module in ["kernels", "solvers", "capi"]:
+for module in ["_rowmatrix", "kernels", "solvers", "capi"]:
     if not any(re.fullmatch(rf"clogreg/{module}\..*\.(so|pyd)", n) for n in names):
         problems.append(f"wheel lacks the compiled clogreg.{module}")
 sources = [n for n in names if n.endswith((".c", ".cpp", ".pyx"))]
@@ -96,7 +96,7 @@ with tarfile.open(sdist) as tar:
     pyx = {n: tar.extractfile(m).read().decode() for n, m in members.items()
            if n.startswith("src/") and n.endswith(".pyx")}
 for need in ["src/kernels.pyx", "src/solvers.pyx", "src/capi.pyx",
-             "clogreg/kernels.pxd", "clogreg/capi.pxd", "tests/test_capi.py",
+             "src/_rowmatrix.pyx", "clogreg/_rowmatrix.pxd", "clogreg/kernels.pxd", "clogreg/capi.pxd", "tests/test_capi.py",
              "tools/smoke_test.py", "examples/embed/c_ext/embed_c.c",
              "examples/embed/cython_ext/embed_cython.pyx"]:
     if need not in members:

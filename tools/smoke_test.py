@@ -43,7 +43,8 @@ def main():
 
     # Headers for downstream builds, found through get_include().
     include = os.path.join(clogreg.get_include(), "clogreg")
-    for name in ["kernels.pxd", "solvers.pxd", "capi.pxd", "capi_api.h"]:
+    for name in ["kernels.pxd", "solvers.pxd", "_rowmatrix.pxd", "capi.pxd",
+                 "capi_api.h"]:
         check(os.path.isfile(os.path.join(include, name)),
               f"{name} is not installed in {include}")
     with open(os.path.join(include, "capi_api.h"), encoding="utf-8") as f:
