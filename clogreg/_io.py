@@ -449,6 +449,9 @@ def model_from_document(doc):
           np.array_equal(intercept_t.astype(np.float64), intercept),
           f"coefficients are not representable in {dtype}")
 
+    overflow = coefficient_overflow(coef, intercept)
+    _need(overflow is None, overflow)
+
     model.classes_ = classes
     model.coef_ = coef_t
     model.intercept_ = intercept_t
@@ -460,6 +463,31 @@ def model_from_document(doc):
     if std is not None:
         model.mean_, model.scale_ = mean, scale
     return model
+
+
+def coefficient_overflow(coef, intercept):
+    """None, or why the coefficients cannot give trustworthy scores.
+
+    A row k with sum_j |coef[k, j]| + |intercept[k]| beyond float64 (about
+    1.8e308) has scores of +-inf, or inf - inf, already for inputs of unit
+    size, and no rescaling of the arithmetic can rescue the probabilities
+    of such a model in general: ``load`` and ``from_coef`` refuse it.
+    (Smaller coefficients may still overflow on large inputs; the
+    prediction pass recomputes those rows without overflow.)
+    """
+    coef = np.asarray(coef, dtype=np.float64)
+    intercept = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    with np.errstate(over="ignore"):
+        totals = np.abs(coef).sum(axis=1) + np.abs(intercept)
+    bad = np.flatnonzero(~np.isfinite(totals))
+    if bad.size == 0:
+        return None
+    k = int(bad[0])
+    return (f"the coefficients are too large: for coef row {k}, "
+            f"sum(|coef[{k}]|) + |intercept[{k}]| overflows float64 (the "
+            f"largest coefficient is {float(np.abs(coef[k]).max()):.6g}), so "
+            "even inputs of size 1 could give inf - inf scores; scale the "
+            "coefficients down so that each row's sum stays below 1.8e308")
 
 
 def _reject_constant(name):
