@@ -19,12 +19,14 @@ harms an existing file.  The new file gets the usual permissions
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
 import os
 import re
 import secrets
+import stat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +36,15 @@ if TYPE_CHECKING:
 
 FORMAT = "clogreg-model"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 1 << 30
+# The size cap of a model file.  ``save`` writes at most 29 bytes per
+# number (the 24 characters of the longest float64 repr, 3 of indentation,
+# a comma and a newline), so 128 MiB holds more than 4.6 million numbers:
+# a binary model of 1.5 million standardised features (coef_, mean_ and
+# scale_) or 1,000 classes of 4,600 features.  Parsing costs at most about
+# 12 times the file size once the JSON containers are capped (a list of
+# two-character strings is the worst case; the numbers of a real model
+# cost 1.6 times their text), so a hostile file costs at most ~1.5 GiB.
+MAX_FILE_BYTES = 128 << 20
 
 # Parameters saved with the model.  ``callback`` cannot be stored (code is
 # never saved), and a numpy Generator ``random_state`` is saved as None.
@@ -64,6 +74,17 @@ _LABEL_DTYPES = {"bool": ("bool", "object"),
                  "str": ("object",)}
 # Longest fixed-width string dtype accepted beyond the longest label.
 _MAX_STR_PADDING = 1024
+# JSON containers of a format-version-1 document: objects (the document,
+# params, class_weight, classes, coef, standardization) and arrays
+# (classes values, coef shape and values, intercept, feature_names_in,
+# mean, scale, class_weight labels and weights).  A file with more is not
+# a model, and is refused before parsing: an empty list or object costs
+# Python about 60 bytes for its 3 bytes of text.
+_MAX_OBJECTS = 6
+_MAX_ARRAYS = 9
+# A JSON string literal once its escaped backslashes and quotes are gone
+# (a one-character repeat: no regex backtracking state per character).
+_BARE_STRING = re.compile(r'"[^"]*"')
 
 
 class _Invalid(ValueError):
@@ -494,12 +515,109 @@ def _reject_constant(name):
     raise _Invalid(f"the file contains {name}, which is not a finite number")
 
 
+def _unique_keys(pairs):
+    """``object_pairs_hook``: a JSON object as a dict, refusing repeated
+    keys (json would keep the last one silently, so a file could carry
+    two ``coef`` fields and show either)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Invalid(f"the key {key!r} appears twice in one JSON "
+                               "object")
+            seen.add(key)
+    return obj
+
+
+def _check_containers(text):
+    """Refuse, before parsing, a text with more JSON objects or arrays than
+    a model document has (brackets inside strings do not count)."""
+    if text.count("{") <= _MAX_OBJECTS and text.count("[") <= _MAX_ARRAYS:
+        return   # the common case: no string holds a bracket
+    # In valid JSON a backslash occurs only inside strings, where it
+    # escapes the next character: dropping the pairs \\ and \" (left to
+    # right, as a parser reads them) leaves each string as "[^"]*".
+    bare = text.replace("\\\\", "").replace('\\"', "")
+    bare = _BARE_STRING.sub("", bare)
+    n_objects, n_arrays = bare.count("{"), bare.count("[")
+    _need(n_objects <= _MAX_OBJECTS and n_arrays <= _MAX_ARRAYS,
+          f"it holds {n_objects} JSON objects and {n_arrays} arrays, more than "
+          f"a clogreg model file has (at most {_MAX_OBJECTS} and {_MAX_ARRAYS})")
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _file_kind(mode):
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _read_model_bytes(path):
+    """The bytes of the model file at ``path``, at most MAX_FILE_BYTES.
+
+    ``stat`` comes first (following symlinks): a directory is an OSError;
+    a FIFO, a device or a socket is refused without being opened, so
+    nothing blocks on a pipe without a writer or reads /dev/zero; a file
+    larger than the cap is refused without reading.  The file is then
+    opened with O_NONBLOCK and checked again with ``fstat`` (it may have
+    been replaced in between), and at most cap + 1 bytes are read.
+    """
+    invalid = f"{path!r} is not a valid clogreg model"
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a directory")
+        if stat.S_ISREG(info.st_mode):
+            flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, flags)
+            with os.fdopen(fd, "rb") as f:
+                info = os.fstat(f.fileno())
+                if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                    # st_size is a hint: /proc-like files report 0.
+                    parts, total = [], 0
+                    want = info.st_size + 1
+                    while total <= MAX_FILE_BYTES:
+                        part = f.read(want)
+                        if not part:
+                            break
+                        parts.append(part)
+                        total += len(part)
+                        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+                    raw = b"".join(parts)
+    except OSError as exc:
+        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
+        raise OSError(exc.errno, f"cannot read model file {path!r}: "
+                                 f"{exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{invalid}: it is {_file_kind(info.st_mode)}, not a "
+                         "regular file")
+    size = info.st_size if info.st_size > MAX_FILE_BYTES else len(raw)
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{invalid}: it is larger than {MAX_FILE_BYTES} bytes "
+                         f"({size} bytes or more), more than a clogreg model "
+                         "file can be")
+    return raw
+
+
 def load(path: str | os.PathLike[str]) -> LogisticRegression:
     """Read a model written by ``LogisticRegression.save``.
 
     Nothing in the file is executed.  A file that is not a valid clogreg
     model (garbage, truncated, tampered with, or from an unsupported format
-    version) raises a ValueError that names the problem.
+    version) raises a ValueError that names the problem.  Resources stay
+    bounded: ``path`` (symlinks followed) must be a regular file of at most
+    ``MAX_FILE_BYTES`` (128 MiB), checked before anything is read, so a
+    FIFO, a device or an oversized file is refused at once; a file with
+    more JSON objects or arrays than a model has is refused before it is
+    parsed, and a key repeated in a JSON object is an error.
 
     Parameters
     ----------
@@ -514,9 +632,11 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     ------
     OSError
         When the file cannot be read (FileNotFoundError when it does not
-        exist); the message names the path.
+        exist, IsADirectoryError for a directory); the message names the
+        path.
     ValueError
-        When the file is not a valid clogreg model.
+        When the file is not a valid clogreg model, is not a regular file
+        (a FIFO, a device, a socket) or is larger than ``MAX_FILE_BYTES``.
 
     Examples
     --------
@@ -529,25 +649,19 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     True
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
-        raise OSError(exc.errno, f"cannot read model file {path!r}: "
-                                 f"{exc.strerror or exc}") from None
+    raw = _read_model_bytes(path)
     invalid = f"{path!r} is not a valid clogreg model"
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{invalid}: it is larger than {MAX_FILE_BYTES} bytes, "
-                         "more than a clogreg model file can be")
     if not raw.strip():
         raise ValueError(f"{invalid}: the file is empty")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{invalid}: it is not UTF-8 text") from None
+    del raw
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        _check_containers(text)
+        doc = json.loads(text, parse_constant=_reject_constant,
+                         object_pairs_hook=_unique_keys)
     except _Invalid as exc:
         raise ValueError(f"{invalid}: {exc}") from None
     except RecursionError:
