@@ -213,18 +213,71 @@ def model_document(model):
     return doc
 
 
-def _create_temp(directory):
-    """A new, empty temporary file in ``directory``: (path, fd).  Mode 0o666
-    lets the umask decide the permissions, as for any new file."""
+def write_atomically(path, write):
+    """Call ``write(binary_file)`` on a new temporary file beside ``path``,
+    then rename it over ``path``; ``save`` and the CLI's output files use it.
+
+    Whatever stops it (an OSError, Ctrl-C, any exception of ``write``)
+    removes the temporary file and leaves ``path`` as it was.  The name of
+    the temporary file is chosen before it is created, so even an interrupt
+    that lands right after the creation finds it to remove.  An OSError
+    names ``path`` (and the missing directory), never the temporary file.
+    The new file gets the usual permissions (0o666 minus the umask).
+    """
+    path = os.fsdecode(os.fspath(path))
+    directory = os.path.dirname(os.path.abspath(path))
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
              | getattr(os, "O_CLOEXEC", 0))
-    for _ in range(100):
-        tmp = os.path.join(directory, f".clogreg-{secrets.token_hex(8)}.tmp")
-        try:
-            return tmp, os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file in {directory!r}")
+    tmp = fd = f = None
+    created = False
+    try:
+        for _ in range(100):
+            tmp = os.path.join(directory, f".clogreg-{secrets.token_hex(8)}.tmp")
+            try:
+                fd = os.open(tmp, flags, 0o666)
+                break
+            except FileExistsError:
+                tmp = None       # someone else's file: never remove it
+        else:
+            raise FileExistsError(errno.EEXIST, "could not find a free name for "
+                                                "a temporary file")
+        created = True
+        f = os.fdopen(fd, "wb")
+        with f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except BaseException as exc:
+        if f is None and fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+        reason = exc.strerror or str(exc)
+        if not created and not os.path.isdir(directory):
+            message = f"cannot write {path!r}: directory {directory!r} does not exist"
+            message += f" ({reason})" if exc.errno == errno.ENOENT else f": {reason}"
+        elif not created:
+            message = (f"cannot write {path!r}: cannot create a file in "
+                       f"{directory!r}: {reason}")
+        else:
+            message = f"cannot write {path!r}: {reason}"
+        if exc.errno is None:
+            raise OSError(message) from None
+        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
+        raise OSError(exc.errno, message) from None
+    if os.name == "posix":   # make the rename itself durable
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
 
 def save(model, path):
@@ -237,26 +290,7 @@ def save(model, path):
         raise ValueError(f"refusing to save a model that could not be loaded "
                          f"back: {exc}") from None
     data = text.encode("utf-8")
-    path = os.fsdecode(os.fspath(path))
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp, fd = _create_temp(directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":   # make the rename itself durable
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+    write_atomically(path, lambda f: f.write(data))
 
 
 # ------------------------------------------------------------------ load

@@ -1117,9 +1117,64 @@ def test_interrupted_save_leaves_nothing(tmp_path, binary_model, monkeypatch):
 
 
 def test_save_into_a_missing_directory(tmp_path, binary_model):
-    with pytest.raises(FileNotFoundError):
-        binary_model[0].save(tmp_path / "missing" / "model.json")
+    # The message names the target and the missing directory (it used to
+    # name the temporary file).
+    target = tmp_path / "missing" / "model.json"
+    with pytest.raises(FileNotFoundError) as info:
+        binary_model[0].save(target)
+    message = str(info.value)
+    assert f"cannot write {str(target)!r}" in message
+    assert f"directory {str(target.parent)!r} does not exist" in message
+    assert ".clogreg-" not in message and ".tmp" not in message
     assert _listing(tmp_path) == []
+
+
+def test_interrupt_right_after_the_temporary_file_is_created(tmp_path,
+                                                             binary_model,
+                                                             monkeypatch):
+    # Ctrl-C landing just after os.open created the temporary file (before
+    # the code that removes it on failure knew about it) left an orphaned
+    # .clogreg-*.tmp.  Simulated by an os.open that creates the file, then
+    # raises KeyboardInterrupt.
+    real_open = os.open
+
+    def open_then_interrupt(path, flags, *args):
+        fd = real_open(path, flags, *args)
+        if flags & os.O_CREAT:
+            os.close(fd)
+            raise KeyboardInterrupt
+        return fd
+
+    monkeypatch.setattr(clogreg_io.os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        binary_model[0].save(tmp_path / "model.json")
+    monkeypatch.undo()
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit, MemoryError])
+def test_any_exception_of_the_writer_leaves_nothing(tmp_path, binary_model,
+                                                    monkeypatch, error):
+    # Any BaseException while the data is written: no temporary file, and
+    # an existing model is untouched.
+    path = tmp_path / "model.json"
+    old = LogisticRegression.from_coef([[1.0, 2.0]], [0.5])
+    old.save(path)
+    before = path.read_bytes()
+
+    def failing_write(target, write):
+        return real_write(target, lambda f: (f.write(b"{"), write_error()))
+
+    def write_error():
+        raise error
+
+    real_write = clogreg_io.write_atomically
+    monkeypatch.setattr(clogreg_io, "write_atomically", failing_write)
+    with pytest.raises(error):
+        binary_model[0].save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert _listing(tmp_path) == ["model.json"]
 
 
 def test_unfitted_model_is_not_saved(tmp_path):
