@@ -3,17 +3,22 @@
 Design: a model file holds data only (numbers, strings, lists), so loading
 one executes nothing, unlike pickle.  Every float is written with Python's
 shortest round-tripping repr, so coefficients come back bit for bit, and
-the labels keep their numpy dtype.  ``load`` trusts nothing: it checks the
-format and version, that every field is present (and no unknown one is),
-every field's type, the shapes against each other, that numbers are
-finite and representable in the model's dtype, and that the parameters are
-ones ``LogisticRegression`` accepts, and it raises a ValueError naming the
+the labels keep their numpy dtype.  ``load`` trusts nothing: before reading
+it checks that the path is a regular file within the size cap (so a FIFO
+never blocks it and /dev/zero is never read), before parsing that the JSON
+has no more containers than a model, while parsing that no key repeats;
+then it checks the format and version, that every field is present (and
+no unknown one is), every field's type, the shapes against each other,
+that numbers are finite and representable in the model's dtype, that no
+coefficient row overflows float64, and that the parameters are ones
+``LogisticRegression`` accepts, and it raises a ValueError naming the
 first problem.  It must never return a model that would crash or
 mispredict later.  ``save`` first checks that its document loads back,
 then writes a temporary file in the target directory and renames it over
-the target, so a failed save leaves no half-written model behind and never
-harms an existing file.  The new file gets the usual permissions
-(0o666 minus the umask), like any file the user creates.
+the target, so a failed or interrupted save leaves no half-written model
+and no temporary file behind and never harms an existing file.  The new
+file gets the usual permissions (0o666 minus the umask), like any file
+the user creates.
 """
 
 from __future__ import annotations

@@ -843,6 +843,9 @@ class LogisticRegression:
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the
         order of ``classes_``.  The dtype follows X (float32 or float64).
+        Never NaN for finite X: a score beyond float64 gives probabilities
+        exactly 0 and 1 (classes tied at +inf share the probability), and
+        ``predict`` is their argmax.
 
         Examples
         --------
