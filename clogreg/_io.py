@@ -295,6 +295,10 @@ def save(model, path):
         raise ValueError(f"refusing to save a model that could not be loaded "
                          f"back: {exc}") from None
     data = text.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"refusing to save a model that could not be loaded "
+                         f"back: its file would be {len(data)} bytes, more "
+                         f"than load accepts ({MAX_FILE_BYTES})")
     write_atomically(path, lambda f: f.write(data))
 
 

@@ -425,6 +425,19 @@ def test_file_larger_than_any_model(tmp_path, binary_model, monkeypatch):
     assert_rejected(path, "larger than")
 
 
+def test_model_larger_than_the_cap_is_not_saved(tmp_path, binary_model,
+                                                 monkeypatch):
+    # Reference: the size of the same model's file saved without the cap.
+    model = binary_model[0]
+    model.save(tmp_path / "free.json")
+    size = (tmp_path / "free.json").stat().st_size
+    monkeypatch.setattr(clogreg_io, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError, match=f"refusing to save.*would be {size} "
+                                         f"bytes, more than load accepts"):
+        model.save(tmp_path / "capped.json")
+    assert _listing(tmp_path) == ["free.json"]
+
+
 def _peak_bytes_of(call):
     """Peak of Python's allocations (tracemalloc) while ``call()`` runs,
     which must raise a ValueError; returns (peak, message)."""
