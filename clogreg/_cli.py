@@ -33,7 +33,6 @@ import inspect
 import io
 import math
 import os
-import secrets
 import sys
 import time
 import warnings
@@ -59,35 +58,15 @@ class MissingDependency(Exception):
 # ------------------------------------------------------------- output files
 def write_atomically(path, write):
     """Call ``write(binary_file)`` on a temporary file beside ``path``, then
-    rename it over ``path``.  On any failure the temporary file is removed
-    and ``path`` is left as it was.  The new file gets the usual
-    permissions (0o666 minus the umask)."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    rename it over ``path``: ``clogreg._io.write_atomically``, the writer of
+    model files, with its OSError turned into an InputError (its message
+    names ``path``)."""
+    from ._io import write_atomically as write_file
+
     try:
-        while True:
-            tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-            try:
-                fd = os.open(tmp, flags, 0o666)
-                break
-            except FileExistsError:
-                continue
+        write_file(path, write)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+        raise InputError(str(exc)) from None
 
 
 # -------------------------------------------------------------- CSV input

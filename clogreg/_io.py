@@ -3,28 +3,35 @@
 Design: a model file holds data only (numbers, strings, lists), so loading
 one executes nothing, unlike pickle.  Every float is written with Python's
 shortest round-tripping repr, so coefficients come back bit for bit, and
-the labels keep their numpy dtype.  ``load`` trusts nothing: it checks the
-format and version, that every field is present (and no unknown one is),
-every field's type, the shapes against each other, that numbers are
-finite and representable in the model's dtype, and that the parameters are
-ones ``LogisticRegression`` accepts, and it raises a ValueError naming the
+the labels keep their numpy dtype.  ``load`` trusts nothing: before reading
+it checks that the path is a regular file within the size cap (so a FIFO
+never blocks it and /dev/zero is never read), before parsing that the JSON
+has no more containers than a model, while parsing that no key repeats;
+then it checks the format and version, that every field is present (and
+no unknown one is), every field's type, the shapes against each other,
+that numbers are finite and representable in the model's dtype, that no
+coefficient row overflows float64, and that the parameters are ones
+``LogisticRegression`` accepts, and it raises a ValueError naming the
 first problem.  It must never return a model that would crash or
 mispredict later.  ``save`` first checks that its document loads back,
 then writes a temporary file in the target directory and renames it over
-the target, so a failed save leaves no half-written model behind and never
-harms an existing file.  The new file gets the usual permissions
-(0o666 minus the umask), like any file the user creates.
+the target, so a failed or interrupted save leaves no half-written model
+and no temporary file behind and never harms an existing file.  The new
+file gets the usual permissions (0o666 minus the umask), like any file
+the user creates.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import numbers
 import os
 import re
 import secrets
+import stat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +41,15 @@ if TYPE_CHECKING:
 
 FORMAT = "clogreg-model"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 1 << 30
+# The size cap of a model file.  ``save`` writes at most 29 bytes per
+# number (the 24 characters of the longest float64 repr, 3 of indentation,
+# a comma and a newline), so 128 MiB holds more than 4.6 million numbers:
+# a binary model of 1.5 million standardised features (coef_, mean_ and
+# scale_) or 1,000 classes of 4,600 features.  Parsing costs at most about
+# 12 times the file size once the JSON containers are capped (a list of
+# two-character strings is the worst case; the numbers of a real model
+# cost 1.6 times their text), so a hostile file costs at most ~1.5 GiB.
+MAX_FILE_BYTES = 128 << 20
 
 # Parameters saved with the model.  ``callback`` cannot be stored (code is
 # never saved), and a numpy Generator ``random_state`` is saved as None.
@@ -64,6 +79,17 @@ _LABEL_DTYPES = {"bool": ("bool", "object"),
                  "str": ("object",)}
 # Longest fixed-width string dtype accepted beyond the longest label.
 _MAX_STR_PADDING = 1024
+# JSON containers of a format-version-1 document: objects (the document,
+# params, class_weight, classes, coef, standardization) and arrays
+# (classes values, coef shape and values, intercept, feature_names_in,
+# mean, scale, class_weight labels and weights).  A file with more is not
+# a model, and is refused before parsing: an empty list or object costs
+# Python about 60 bytes for its 3 bytes of text.
+_MAX_OBJECTS = 6
+_MAX_ARRAYS = 9
+# A JSON string literal once its escaped backslashes and quotes are gone
+# (a one-character repeat: no regex backtracking state per character).
+_BARE_STRING = re.compile(r'"[^"]*"')
 
 
 class _Invalid(ValueError):
@@ -192,18 +218,71 @@ def model_document(model):
     return doc
 
 
-def _create_temp(directory):
-    """A new, empty temporary file in ``directory``: (path, fd).  Mode 0o666
-    lets the umask decide the permissions, as for any new file."""
+def write_atomically(path, write):
+    """Call ``write(binary_file)`` on a new temporary file beside ``path``,
+    then rename it over ``path``; ``save`` and the CLI's output files use it.
+
+    Whatever stops it (an OSError, Ctrl-C, any exception of ``write``)
+    removes the temporary file and leaves ``path`` as it was.  The name of
+    the temporary file is chosen before it is created, so even an interrupt
+    that lands right after the creation finds it to remove.  An OSError
+    names ``path`` (and the missing directory), never the temporary file.
+    The new file gets the usual permissions (0o666 minus the umask).
+    """
+    path = os.fsdecode(os.fspath(path))
+    directory = os.path.dirname(os.path.abspath(path))
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
              | getattr(os, "O_CLOEXEC", 0))
-    for _ in range(100):
-        tmp = os.path.join(directory, f".clogreg-{secrets.token_hex(8)}.tmp")
-        try:
-            return tmp, os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file in {directory!r}")
+    tmp = fd = f = None
+    created = False
+    try:
+        for _ in range(100):
+            tmp = os.path.join(directory, f".clogreg-{secrets.token_hex(8)}.tmp")
+            try:
+                fd = os.open(tmp, flags, 0o666)
+                break
+            except FileExistsError:
+                tmp = None       # someone else's file: never remove it
+        else:
+            raise FileExistsError(errno.EEXIST, "could not find a free name for "
+                                                "a temporary file")
+        created = True
+        f = os.fdopen(fd, "wb")
+        with f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except BaseException as exc:
+        if f is None and fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+        reason = exc.strerror or str(exc)
+        if not created and not os.path.isdir(directory):
+            message = f"cannot write {path!r}: directory {directory!r} does not exist"
+            message += f" ({reason})" if exc.errno == errno.ENOENT else f": {reason}"
+        elif not created:
+            message = (f"cannot write {path!r}: cannot create a file in "
+                       f"{directory!r}: {reason}")
+        else:
+            message = f"cannot write {path!r}: {reason}"
+        if exc.errno is None:
+            raise OSError(message) from None
+        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
+        raise OSError(exc.errno, message) from None
+    if os.name == "posix":   # make the rename itself durable
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
 
 
 def save(model, path):
@@ -216,26 +295,11 @@ def save(model, path):
         raise ValueError(f"refusing to save a model that could not be loaded "
                          f"back: {exc}") from None
     data = text.encode("utf-8")
-    path = os.fsdecode(os.fspath(path))
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp, fd = _create_temp(directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":   # make the rename itself durable
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"refusing to save a model that could not be loaded "
+                         f"back: its file would be {len(data)} bytes, more "
+                         f"than load accepts ({MAX_FILE_BYTES})")
+    write_atomically(path, lambda f: f.write(data))
 
 
 # ------------------------------------------------------------------ load
@@ -449,6 +513,9 @@ def model_from_document(doc):
           np.array_equal(intercept_t.astype(np.float64), intercept),
           f"coefficients are not representable in {dtype}")
 
+    overflow = coefficient_overflow(coef, intercept)
+    _need(overflow is None, overflow)
+
     model.classes_ = classes
     model.coef_ = coef_t
     model.intercept_ = intercept_t
@@ -462,8 +529,125 @@ def model_from_document(doc):
     return model
 
 
+def coefficient_overflow(coef, intercept):
+    """None, or why the coefficients cannot give trustworthy scores.
+
+    A row k with sum_j |coef[k, j]| + |intercept[k]| beyond float64 (about
+    1.8e308) has scores of +-inf, or inf - inf, already for inputs of unit
+    size, and no rescaling of the arithmetic can rescue the probabilities
+    of such a model in general: ``load`` and ``from_coef`` refuse it.
+    (Smaller coefficients may still overflow on large inputs; the
+    prediction pass recomputes those rows without overflow.)
+    """
+    coef = np.asarray(coef, dtype=np.float64)
+    intercept = np.asarray(intercept, dtype=np.float64).reshape(-1)
+    with np.errstate(over="ignore"):
+        totals = np.abs(coef).sum(axis=1) + np.abs(intercept)
+    bad = np.flatnonzero(~np.isfinite(totals))
+    if bad.size == 0:
+        return None
+    k = int(bad[0])
+    return (f"the coefficients are too large: for coef row {k}, "
+            f"sum(|coef[{k}]|) + |intercept[{k}]| overflows float64 (the "
+            f"largest coefficient is {float(np.abs(coef[k]).max()):.6g}), so "
+            "even inputs of size 1 could give inf - inf scores; scale the "
+            "coefficients down so that each row's sum stays below 1.8e308")
+
+
 def _reject_constant(name):
     raise _Invalid(f"the file contains {name}, which is not a finite number")
+
+
+def _unique_keys(pairs):
+    """``object_pairs_hook``: a JSON object as a dict, refusing repeated
+    keys (json would keep the last one silently, so a file could carry
+    two ``coef`` fields and show either)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Invalid(f"the key {key!r} appears twice in one JSON "
+                               "object")
+            seen.add(key)
+    return obj
+
+
+def _check_containers(text):
+    """Refuse, before parsing, a text with more JSON objects or arrays than
+    a model document has (brackets inside strings do not count)."""
+    if text.count("{") <= _MAX_OBJECTS and text.count("[") <= _MAX_ARRAYS:
+        return   # the common case: no string holds a bracket
+    # In valid JSON a backslash occurs only inside strings, where it
+    # escapes the next character: dropping the pairs \\ and \" (left to
+    # right, as a parser reads them) leaves each string as "[^"]*".
+    bare = text.replace("\\\\", "").replace('\\"', "")
+    bare = _BARE_STRING.sub("", bare)
+    n_objects, n_arrays = bare.count("{"), bare.count("[")
+    _need(n_objects <= _MAX_OBJECTS and n_arrays <= _MAX_ARRAYS,
+          f"it holds {n_objects} JSON objects and {n_arrays} arrays, more than "
+          f"a clogreg model file has (at most {_MAX_OBJECTS} and {_MAX_ARRAYS})")
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _file_kind(mode):
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _read_model_bytes(path):
+    """The bytes of the model file at ``path``, at most MAX_FILE_BYTES.
+
+    ``stat`` comes first (following symlinks): a directory is an OSError;
+    a FIFO, a device or a socket is refused without being opened, so
+    nothing blocks on a pipe without a writer or reads /dev/zero; a file
+    larger than the cap is refused without reading.  The file is then
+    opened with O_NONBLOCK and checked again with ``fstat`` (it may have
+    been replaced in between), and at most cap + 1 bytes are read.
+    """
+    invalid = f"{path!r} is not a valid clogreg model"
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is a directory")
+        if stat.S_ISREG(info.st_mode):
+            flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, flags)
+            with os.fdopen(fd, "rb") as f:
+                info = os.fstat(f.fileno())
+                if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
+                    # st_size is a hint: /proc-like files report 0.
+                    parts, total = [], 0
+                    want = info.st_size + 1
+                    while total <= MAX_FILE_BYTES:
+                        part = f.read(want)
+                        if not part:
+                            break
+                        parts.append(part)
+                        total += len(part)
+                        want = min(1 << 20, MAX_FILE_BYTES + 1 - total)
+                    raw = b"".join(parts)
+    except OSError as exc:
+        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
+        raise OSError(exc.errno, f"cannot read model file {path!r}: "
+                                 f"{exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{invalid}: it is {_file_kind(info.st_mode)}, not a "
+                         "regular file")
+    size = info.st_size if info.st_size > MAX_FILE_BYTES else len(raw)
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{invalid}: it is larger than {MAX_FILE_BYTES} bytes "
+                         f"({size} bytes or more), more than a clogreg model "
+                         "file can be")
+    return raw
 
 
 def load(path: str | os.PathLike[str]) -> LogisticRegression:
@@ -471,7 +655,12 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
 
     Nothing in the file is executed.  A file that is not a valid clogreg
     model (garbage, truncated, tampered with, or from an unsupported format
-    version) raises a ValueError that names the problem.
+    version) raises a ValueError that names the problem.  Resources stay
+    bounded: ``path`` (symlinks followed) must be a regular file of at most
+    ``MAX_FILE_BYTES`` (128 MiB), checked before anything is read, so a
+    FIFO, a device or an oversized file is refused at once; a file with
+    more JSON objects or arrays than a model has is refused before it is
+    parsed, and a key repeated in a JSON object is an error.
 
     Parameters
     ----------
@@ -486,9 +675,11 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     ------
     OSError
         When the file cannot be read (FileNotFoundError when it does not
-        exist); the message names the path.
+        exist, IsADirectoryError for a directory); the message names the
+        path.
     ValueError
-        When the file is not a valid clogreg model.
+        When the file is not a valid clogreg model, is not a regular file
+        (a FIFO, a device, a socket) or is larger than ``MAX_FILE_BYTES``.
 
     Examples
     --------
@@ -501,25 +692,19 @@ def load(path: str | os.PathLike[str]) -> LogisticRegression:
     True
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        # OSError(errno, ...) is the matching subclass (FileNotFoundError, ...)
-        raise OSError(exc.errno, f"cannot read model file {path!r}: "
-                                 f"{exc.strerror or exc}") from None
+    raw = _read_model_bytes(path)
     invalid = f"{path!r} is not a valid clogreg model"
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{invalid}: it is larger than {MAX_FILE_BYTES} bytes, "
-                         "more than a clogreg model file can be")
     if not raw.strip():
         raise ValueError(f"{invalid}: the file is empty")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{invalid}: it is not UTF-8 text") from None
+    del raw
     try:
-        doc = json.loads(text, parse_constant=_reject_constant)
+        _check_containers(text)
+        doc = json.loads(text, parse_constant=_reject_constant,
+                         object_pairs_hook=_unique_keys)
     except _Invalid as exc:
         raise ValueError(f"{invalid}: {exc}") from None
     except RecursionError:

@@ -785,6 +785,14 @@ class LogisticRegression:
         -------
         LogisticRegression
 
+        Raises
+        ------
+        ValueError
+            For non-finite values, shapes that do not match ``classes``, or
+            coefficients so large that a row's ``sum(|coef[k]|) +
+            |intercept[k]|`` overflows float64 (its scores would be +-inf or
+            NaN for inputs of size 1).
+
         Examples
         --------
         The AND gate of the seeds:
@@ -823,6 +831,11 @@ class LogisticRegression:
                              f"{np.shape(intercept)}")
         if not np.isfinite(intercept).all():
             raise ValueError("intercept contains NaN or infinity")
+        from ._io import coefficient_overflow
+
+        overflow = coefficient_overflow(coef, intercept)
+        if overflow is not None:
+            raise ValueError(overflow)
         model = cls()
         model.classes_ = classes
         model.coef_ = coef.copy()
@@ -882,10 +895,19 @@ class LogisticRegression:
     def _predict(self, mode, X, Xm, coef, intercept, out, out_class):
         """Run the prediction kernel; it counts the rows with a non-finite
         score, which any NaN or infinity in X produces: then find and
-        report the first one (a finite X whose scores overflowed passes)."""
+        report the first one.  With finite X and coefficients the kernel
+        never gives a NaN score (it recomputes a row whose sums overflow
+        with scaled terms), only +-inf for a score beyond float64, whose
+        probabilities are exactly 0 and 1: those pass.  Coefficients made
+        non-finite by hand (``coef_`` is a plain attribute) are refused
+        here, as no prediction can be trusted then."""
         if kernels._predict_into(mode, Xm, coef, intercept, out, out_class,
                                  self._threads()):
             check_finite(X)
+            if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+                raise ValueError("coef_ or intercept_ contains NaN or infinity: "
+                                 "this model cannot predict; fit it again or "
+                                 "set finite coefficients")
 
     def _threads(self):
         """n_threads, validated, as the engine takes it (a C int).  The
@@ -919,6 +941,9 @@ class LogisticRegression:
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the
         order of ``classes_``.  The dtype follows X (float32 or float64).
+        Never NaN for finite X: a score beyond float64 gives probabilities
+        exactly 0 and 1 (classes tied at +inf share the probability), and
+        ``predict`` is their argmax.
 
         Examples
         --------
@@ -949,6 +974,15 @@ class LogisticRegression:
             return np.column_stack([-np.logaddexp(0, scores),
                                     -np.logaddexp(0, -scores)])
         top = scores.max(axis=1, keepdims=True)
+        infinite = np.isinf(top[:, 0])
+        if infinite.any():
+            # As predict_proba: the classes at an infinite maximum share the
+            # probability (log(1 / n_top)), the others get log(0) = -inf;
+            # computed on scores of 0 / -inf to avoid inf - inf.
+            scores = scores.copy()
+            at_top = scores[infinite] == top[infinite]
+            scores[infinite] = np.where(at_top, 0.0, -np.inf)
+            top[infinite] = 0.0
         lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
         return scores - lse
 

@@ -628,6 +628,91 @@ cdef enum PredictMode:
     MODE_CLASS = 2
 
 
+cdef void _row_scores_scaled(const floating* data, const index_t* indices,
+                             const index_t* indptr, Py_ssize_t r, Py_ssize_t d,
+                             const double* coef, const double* intercept,
+                             Py_ssize_t K, double* z) noexcept nogil:
+    """The scores of row r without intermediate overflow: each z[k] is the
+    float64 dot that an unbounded exponent range would give, rounded to
+    +-inf only when the score itself is beyond float64.
+
+    The plain dot overflows when a partial sum exceeds 1.8e308 (inf, or
+    inf - inf = NaN) although the score may be small.  Here, with
+    2^(a-1) <= max_j |x_j| < 2^a (a >= 0), 2^(c-1) <= max_j |w_kj| < 2^c
+    and |b_k| < 2^e, T = max(a + c, e):
+
+        z_k = 2^T * ( sum_j (x_j 2^-a)(w_kj 2^(a-T)) + b_k 2^-T )
+
+    Scaling by a power of two is exact but for bits below 2^-1074 (an
+    absolute error of at most 2^(T-1074) per term, below the rounding error
+    of a sum that reached 2^1023 unless X and w are both near 1e308), and
+    every scaled term is at most 1 in magnitude, so the sum stays below
+    n_terms + 1: no overflow.  The
+    final ``ldexp`` rounds to +-inf exactly when |z_k| exceeds float64.
+    Only rows whose plain score is not finite come here (rare), so the
+    per-term ``ldexp`` calls cost nothing on the common path.  A NaN or an
+    infinity in the row (or in the coefficients) keeps its row non-finite.
+    """
+    cdef Py_ssize_t j, k, col, lo, hi
+    cdef const floating* x
+    cdef const double* w
+    cdef double xmax = 0.0, wmax, b, s
+    cdef int a, c, e, t
+    if indices == NULL:
+        x, lo, hi = data + r * d, 0, d
+    else:
+        x, lo, hi = data, indptr[r], indptr[r + 1]
+    for j in range(lo, hi):
+        if fabs(x[j]) > xmax:
+            xmax = fabs(x[j])
+    if xmax - xmax != 0.0:
+        return                  # an infinity in X: the plain scores stand
+    frexp(xmax, &a)
+    if a < 0:
+        a = 0
+    for k in range(K):
+        w = coef + k * d
+        wmax = 0.0
+        for j in range(lo, hi):
+            col = j - lo if indices == NULL else indices[j]
+            if fabs(w[col]) > wmax:
+                wmax = fabs(w[col])
+        b = intercept[k] if intercept != NULL else 0.0
+        if wmax - wmax != 0.0 or b - b != 0.0:
+            continue            # non-finite coefficients: nothing to rescue
+        frexp(wmax, &c)
+        frexp(b, &e)
+        t = a + c if a + c > e else e
+        s = 0.0
+        for j in range(lo, hi):
+            col = j - lo if indices == NULL else indices[j]
+            s += ldexp(<double>x[j], -a) * ldexp(w[col], a - t)
+        z[k] = ldexp(s + ldexp(b, -t), t)
+
+
+cdef bint _softmax_limit(double* z, Py_ssize_t K) noexcept nogil:
+    """softmax(z) in place when max(z) is +-inf, and return True; else
+    leave z alone and return False.  The limit of softmax as the infinite
+    scores grow: the classes whose score equals the maximum share the
+    probability equally, the others get exactly 0 (never the NaN of
+    inf - inf).  A NaN score (from a NaN in X) is left to the caller."""
+    cdef Py_ssize_t k, n_top = 0
+    cdef double m = z[0]
+    for k in range(K):
+        if z[k] != z[k]:
+            return False
+        if z[k] > m:
+            m = z[k]
+    if m - m == 0.0:
+        return False
+    for k in range(K):
+        if z[k] == m:
+            n_top += 1
+    for k in range(K):
+        z[k] = 1.0 / n_top if z[k] == m else 0.0
+    return True
+
+
 cdef Py_ssize_t _predict_chunk(
         int mode, const floating* data, const index_t* indices,
         const index_t* indptr, Py_ssize_t start, Py_ssize_t stop,
@@ -635,17 +720,29 @@ cdef Py_ssize_t _predict_chunk(
         Py_ssize_t K, double* out, Py_ssize_t* out_class,
         double* z) noexcept nogil:
     """Predictions for rows start..stop; returns how many of these rows have
-    a score that is not finite."""
+    a score that is not finite (after ``_row_scores_scaled``: a NaN or an
+    infinity in X, or a score beyond float64)."""
     cdef Py_ssize_t i, k, best, n_bad = 0
     cdef double e, inv, check
+    cdef bint bad
     cdef Py_ssize_t width = 2 if K == 1 else K
     for i in range(start, stop):
         _row_scores(data, indices, indptr, i, d, coef, intercept, K, z)
         check = 0.0
         for k in range(K):
             check += z[k] - z[k]      # 0 when finite, NaN for NaN or +-inf
-        if check != 0.0:
-            n_bad += 1
+        bad = check != 0.0
+        if bad:
+            # Overflow of a partial sum, or a true score beyond float64, or
+            # a NaN/inf in X: recompute without intermediate overflow.
+            _row_scores_scaled(data, indices, indptr, i, d, coef, intercept,
+                               K, z)
+            check = 0.0
+            for k in range(K):
+                check += z[k] - z[k]
+            bad = check != 0.0
+            if bad:
+                n_bad += 1
         if mode == MODE_DECISION:
             for k in range(K):
                 out[i * K + k] = z[k]
@@ -673,7 +770,10 @@ cdef Py_ssize_t _predict_chunk(
                     out[i * width] = 1.0
                     out[i * width + 1] = exp(z[0])
             else:
-                _softmax_inplace(z, K)
+                # exp(inf - inf) would be NaN: rows with an infinite
+                # score take the limit (only looked at for those rows).
+                if not (bad and _softmax_limit(z, K)):
+                    _softmax_inplace(z, K)
                 for k in range(K):
                     out[i * width + k] = z[k]
     return n_bad

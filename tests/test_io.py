@@ -14,6 +14,8 @@ import os
 import pathlib
 import pickle
 import stat
+import threading
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -417,8 +419,159 @@ def test_missing_file_is_an_oserror_naming_the_path(tmp_path):
 def test_file_larger_than_any_model(tmp_path, binary_model, monkeypatch):
     path = tmp_path / "m.json"
     binary_model[0].save(path)
+    monkeypatch.setattr(clogreg_io, "MAX_FILE_BYTES", path.stat().st_size)
+    assert_same_model(binary_model[0], clogreg.load(path), binary_model[1])
     monkeypatch.setattr(clogreg_io, "MAX_FILE_BYTES", path.stat().st_size - 1)
     assert_rejected(path, "larger than")
+
+
+def test_model_larger_than_the_cap_is_not_saved(tmp_path, binary_model,
+                                                 monkeypatch):
+    # Reference: the size of the same model's file saved without the cap.
+    model = binary_model[0]
+    model.save(tmp_path / "free.json")
+    size = (tmp_path / "free.json").stat().st_size
+    monkeypatch.setattr(clogreg_io, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError, match=f"refusing to save.*would be {size} "
+                                         f"bytes, more than load accepts"):
+        model.save(tmp_path / "capped.json")
+    assert _listing(tmp_path) == ["free.json"]
+
+
+def _peak_bytes_of(call):
+    """Peak of Python's allocations (tracemalloc) while ``call()`` runs,
+    which must raise a ValueError; returns (peak, message)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, str(info.value)
+
+
+def test_the_size_cap_holds_the_documented_model():
+    # Reference: the cap's comment, 4.6 million numbers of 29 bytes (the
+    # longest float64 repr is 24 characters: "-2.2250738585072014e-308").
+    assert len(repr(-2.2250738585072014e-308)) == 24
+    assert 4_600_000 * 29 < clogreg_io.MAX_FILE_BYTES < 5_000_000 * 29
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path):
+    # A sparse file one byte over the cap (no disk used): refused from its
+    # stat, so loading allocates almost nothing; the old reader read the
+    # whole cap (1 GiB then) into memory before looking at the size.
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(clogreg_io.MAX_FILE_BYTES + 1)
+    peak, message = _peak_bytes_of(lambda: clogreg.load(path))
+    assert f"larger than {clogreg_io.MAX_FILE_BYTES} bytes" in message
+    assert str(path) in message
+    assert peak < 1 << 20
+
+
+def test_symlink_to_dev_zero_is_refused_without_reading(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    peak, message = _peak_bytes_of(lambda: clogreg.load(link))
+    assert "is a character device, not a regular file" in message
+    assert peak < 1 << 20
+
+
+def test_symlinks_are_followed_to_regular_files_and_directories(tmp_path,
+                                                                binary_model):
+    model, X = binary_model
+    model.save(tmp_path / "real.json")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    assert_same_model(model, clogreg.load(tmp_path / "link.json"), X)
+    (tmp_path / "dir.json").symlink_to(tmp_path)
+    with pytest.raises(IsADirectoryError, match="dir.json.*a directory"):
+        clogreg.load(tmp_path / "dir.json")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_fifo_without_a_writer_is_refused_at_once(tmp_path):
+    # The old reader blocked forever in open().  The load runs in a thread:
+    # if it blocks, the test opens the FIFO's write end to release it and
+    # fails, instead of hanging the suite.
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def run():
+        try:
+            clogreg.load(fifo)
+            outcome.append("loaded")
+        except Exception as exc:   # noqa: BLE001 (reported below)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    blocked = thread.is_alive()
+    if blocked:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        thread.join(timeout=20)
+    assert not blocked, "load() blocked on a FIFO without a writer"
+    assert len(outcome) == 1 and isinstance(outcome[0], ValueError), outcome
+    assert str(fifo) in str(outcome[0])
+    assert "is a FIFO (named pipe), not a regular file" in str(outcome[0])
+
+
+def test_json_with_many_containers_is_refused_before_parsing(tmp_path):
+    # A non-model JSON of 3 MB of empty lists: json would make 1 million
+    # list objects (about 21 bytes of memory per byte of text).  Refused
+    # from a count of the brackets outside strings; the reference for the
+    # bound is the text itself: its bytes, its str and one stripped copy.
+    n = 1_000_000
+    path = write(tmp_path / "m.json", "[" + "[]," * n + "[]]")
+    peak, message = _peak_bytes_of(lambda: clogreg.load(path))
+    assert f"{n + 2} arrays, more than a clogreg model file has" in message
+    assert peak < 4 * path.stat().st_size
+
+
+def test_brackets_and_escapes_inside_strings_are_not_containers(tmp_path):
+    # Feature names full of brackets, quotes and backslashes: a valid model
+    # (the container count skips strings, escapes included).
+    names = ['x[0]', '{a}', 'q"[', 'b\\', 'c\\"{', '"', '[[{{', 'tail\\']
+    names += [f"f[{i}]" for i in range(20)]
+    model = LogisticRegression.from_coef([np.arange(len(names), dtype=float)],
+                                         [0.5])
+    model.feature_names_in_ = np.array(names, dtype=object)
+    X = pd.DataFrame(np.ones((2, len(names))), columns=names)
+    assert_round_trip(model, tmp_path / "m.json", X)
+
+
+def _with_duplicate(text, key, value):
+    """``text`` with ``"key": value,`` inserted before the first ``"key":``."""
+    marker = f'"{key}": '
+    assert text.count(marker) == 1, key
+    return text.replace(marker, f"{marker}{json.dumps(value)}, {marker}")
+
+
+@pytest.mark.parametrize("which, key, value", [
+    ("plain", "coef", {"shape": [1, 3], "values": [1.0, 2.0, 3.0]}),  # top
+    ("plain", "C", 1.0),                                       # in params
+    ("plain", "shape", [1, 3]),                                # in coef
+    ("rich", "mean", 0.0),                                     # standardization
+    ("rich", "weights", 2.0),                                  # class_weight
+])
+def test_repeated_keys_are_refused_at_every_level(tmp_path, doc, rich, which,
+                                                  key, value):
+    # json keeps the last of two equal keys silently: the old reader loaded
+    # such a file.  Reference: the document is valid without the repeat.
+    # (The rich document has every container a model may have, so repeats
+    # there are scalars: a repeated container is also refused by count.)
+    doc = doc if which == "plain" else rich[1]
+    text = json.dumps(doc)
+    clogreg.load(write(tmp_path / "ok.json", text))
+    bad = _with_duplicate(text, key, value)
+    assert_rejected(write(tmp_path / "m.json", bad),
+                    f"the key '{key}' appears twice in one JSON object")
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n\t", b"\n"], ids=repr)
@@ -779,13 +932,14 @@ def test_nonzero_intercept_without_fit_intercept(tmp_path, doc):
 
 @pytest.mark.parametrize("depth", [10_000, 200_000])
 def test_deeply_nested_json(tmp_path, doc, depth):
-    assert_rejected(write(tmp_path / "m.json", "[" * depth + "]" * depth),
-             "nested too deeply|JSON object")
+    # Refused before parsing: more containers than a model document has.
+    many = r"it holds \d+ JSON objects and \d+ arrays, more than a clogreg model"
+    assert_rejected(write(tmp_path / "m.json", "[" * depth + "]" * depth), many)
     text = json.dumps(tampered(doc, lambda d: d.__setitem__("feature_names_in", "@")))
     text = text.replace('"@"', "[" * depth + "]" * depth)
-    assert_rejected(write(tmp_path / "m.json", text), "nested too deeply|feature_names_in")  # noqa: E501
+    assert_rejected(write(tmp_path / "m.json", text), many)
     text = text.replace("[" * depth + "]" * depth, '{"a": ' * depth + "1" + "}" * depth)
-    assert_rejected(write(tmp_path / "m.json", text), "nested too deeply|feature_names_in")  # noqa: E501
+    assert_rejected(write(tmp_path / "m.json", text), many)
 
 
 @pytest.mark.parametrize("where", ["coef", "intercept"])
@@ -976,9 +1130,64 @@ def test_interrupted_save_leaves_nothing(tmp_path, binary_model, monkeypatch):
 
 
 def test_save_into_a_missing_directory(tmp_path, binary_model):
-    with pytest.raises(FileNotFoundError):
-        binary_model[0].save(tmp_path / "missing" / "model.json")
+    # The message names the target and the missing directory (it used to
+    # name the temporary file).
+    target = tmp_path / "missing" / "model.json"
+    with pytest.raises(FileNotFoundError) as info:
+        binary_model[0].save(target)
+    message = str(info.value)
+    assert f"cannot write {str(target)!r}" in message
+    assert f"directory {str(target.parent)!r} does not exist" in message
+    assert ".clogreg-" not in message and ".tmp" not in message
     assert _listing(tmp_path) == []
+
+
+def test_interrupt_right_after_the_temporary_file_is_created(tmp_path,
+                                                             binary_model,
+                                                             monkeypatch):
+    # Ctrl-C landing just after os.open created the temporary file (before
+    # the code that removes it on failure knew about it) left an orphaned
+    # .clogreg-*.tmp.  Simulated by an os.open that creates the file, then
+    # raises KeyboardInterrupt.
+    real_open = os.open
+
+    def open_then_interrupt(path, flags, *args):
+        fd = real_open(path, flags, *args)
+        if flags & os.O_CREAT:
+            os.close(fd)
+            raise KeyboardInterrupt
+        return fd
+
+    monkeypatch.setattr(clogreg_io.os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        binary_model[0].save(tmp_path / "model.json")
+    monkeypatch.undo()
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit, MemoryError])
+def test_any_exception_of_the_writer_leaves_nothing(tmp_path, binary_model,
+                                                    monkeypatch, error):
+    # Any BaseException while the data is written: no temporary file, and
+    # an existing model is untouched.
+    path = tmp_path / "model.json"
+    old = LogisticRegression.from_coef([[1.0, 2.0]], [0.5])
+    old.save(path)
+    before = path.read_bytes()
+
+    def failing_write(target, write):
+        return real_write(target, lambda f: (f.write(b"{"), write_error()))
+
+    def write_error():
+        raise error
+
+    real_write = clogreg_io.write_atomically
+    monkeypatch.setattr(clogreg_io, "write_atomically", failing_write)
+    with pytest.raises(error):
+        binary_model[0].save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert _listing(tmp_path) == ["model.json"]
 
 
 def test_unfitted_model_is_not_saved(tmp_path):
