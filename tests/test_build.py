@@ -166,3 +166,31 @@ def test_scores_round_every_product_on_every_platform(dtype, sparse):
         X = scipy_sparse.csr_matrix(X)
     model = LogisticRegression.from_coef([coef], [0.0])
     np.testing.assert_array_equal(model.decision_function(X), [expected] * 2)
+
+
+# ------------------------------------------- item 16: the numpy floor is tested
+
+def _read(*parts):
+    """A file of the checkout; skip where its top-level file or directory
+    is not there at all (cibuildwheel's copy of the tests has no .github),
+    fail where only the file is missing."""
+    top = os.path.join(ROOT, parts[0])
+    if not os.path.exists(top):
+        pytest.skip(f"needs the repository checkout ({top})")
+    with open(os.path.join(ROOT, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_numpy_floor_is_the_version_ci_installs():
+    """pyproject.toml's numpy>=X.Y is exactly what the numpy-floor job of
+    the tests workflow installs (numpy==X.Y.0 in its constraints file), and
+    what the README states (reference: the three files' text)."""
+    pyproject = _read("pyproject.toml")
+    constraints = _read(".github", "numpy-floor.txt")
+    workflow = _read(".github", "workflows", "tests.yml")
+    [floor] = re.findall(r'^dependencies = \["numpy>=([\d.]+)"\]$', pyproject,
+                         re.MULTILINE)
+    oldest = floor + ".0" * (3 - len(floor.split(".")))
+    assert re.findall(r"^numpy==(\S+)$", constraints, re.MULTILINE) == [oldest]
+    assert "pip install -c .github/numpy-floor.txt \".[test]\"" in workflow
+    assert f"numpy >= {floor}" in _read("README.md")
