@@ -194,3 +194,65 @@ def test_numpy_floor_is_the_version_ci_installs():
     assert re.findall(r"^numpy==(\S+)$", constraints, re.MULTILINE) == [oldest]
     assert "pip install -c .github/numpy-floor.txt \".[test]\"" in workflow
     assert f"numpy >= {floor}" in _read("README.md")
+
+
+# ----------------------------------------- item 17: pinned actions, Dependabot
+
+def _workflows():
+    directory = os.path.join(GITHUB, "workflows")
+    if not os.path.isdir(directory):
+        pytest.skip(f"needs the repository checkout ({directory})")
+    return {name: _read(".github", "workflows", name)
+            for name in sorted(os.listdir(directory)) if name.endswith(".yml")}
+
+
+def test_every_action_is_pinned_to_a_commit_named_by_its_version():
+    """Each ``uses:`` names owner/repo@<40-hex commit> and, in a comment,
+    the release tag of that commit (the form Dependabot keeps updated)."""
+    steps = [(name, line.strip())
+             for name, text in _workflows().items()
+             for line in text.splitlines()
+             if re.match(r"\s*(-\s*)?uses:", line)]
+    assert len(steps) >= 8, steps     # both workflows' actions were found
+    pinned = re.compile(r"(-\s*)?uses:\s*[\w.-]+/[\w./-]+@[0-9a-f]{40}"
+                        r"\s+#\s*v\d+(\.\d+)*$")
+    assert [s for s in steps if not pinned.fullmatch(s[1])] == []
+
+
+def test_cibuildwheel_is_installed_hash_locked():
+    """wheels.yml installs cibuildwheel with --require-hashes from a file in
+    which every package has one exact version and a sha256."""
+    wheels = _workflows()["wheels.yml"]
+    lock = _read(".github", "cibuildwheel", "requirements.txt")
+    assert ("pip install --require-hashes -r .github/cibuildwheel/requirements.txt"
+            in wheels)
+    assert "python -m cibuildwheel --output-dir wheelhouse" in wheels
+    entries = re.sub(r"\s*\\\n\s*", " ", lock).splitlines()
+    entries = [e for e in entries if e.strip() and not e.startswith("#")]
+    entry = re.compile(r'[A-Za-z0-9_.-]+==[\w.]+( ; os_name == "nt")? '
+                       r"--hash=sha256:[0-9a-f]{64}")
+    assert [e for e in entries if not entry.fullmatch(e.strip())] == []
+    assert any(e.startswith("cibuildwheel==4.3.3 ") for e in entries)
+
+
+def _dependabot_updates():
+    """(package-ecosystem, directory, interval) of each entry of
+    .github/dependabot.yml (a flat file: no YAML parser needed)."""
+    text = _read(".github", "dependabot.yml")
+    assert re.search(r"^version: 2$", text, re.MULTILINE)
+    updates = []
+    for block in re.split(r"^\s*- (?=package-ecosystem:)", text,
+                          flags=re.MULTILINE)[1:]:
+        fields = dict(re.findall(r'^\s*(package-ecosystem|directory|interval):'
+                                 r'\s*"?([^"\s]+)"?\s*$', block, re.MULTILINE))
+        updates.append((fields.get("package-ecosystem"), fields.get("directory"),
+                        fields.get("interval")))
+    return updates
+
+
+def test_dependabot_updates_the_actions_and_cibuildwheel_weekly():
+    updates = _dependabot_updates()
+    assert ("github-actions", "/", "weekly") in updates
+    assert ("pip", "/.github/cibuildwheel", "weekly") in updates
+    # the numpy floor must move only with pyproject.toml, never by itself
+    assert all(directory != "/.github" for _, directory, _ in updates)
