@@ -17,7 +17,10 @@ directives (cythonize only compares timestamps), and the sdist, which
 prunes ``build/``, ships .pyx sources only.  Release builds on gcc/clang
 carry no debug information (``-g0``, and ``-Wl,--strip-debug`` on Linux,
 where the interpreter's own CFLAGS usually contain ``-g``): that keeps a
-wheel at a few hundred kilobytes instead of several megabytes.
+wheel at a few hundred kilobytes instead of several megabytes.  Every
+gcc/clang build has ``-ffp-contract=off`` (no fused multiply-add), so
+that aarch64 and arm64 wheels compute the same bits as x86-64 ones; the
+flags are chosen by ``build_flags``.
 
 The ``cdef api`` functions of ``clogreg.capi`` come with a C header that
 Cython writes next to the generated C; ``build_ext`` copies it into the
@@ -88,24 +91,47 @@ def _openmp_flags(compiler):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def build_flags(compiler_type, *, debug=DEBUG, platform=sys.platform):
+    """Return (compile_args, link_args) of the extensions, OpenMP aside.
+
+    A function of its own, so that tests/test_build.py can check the flags
+    without building anything (setup() below runs only as a script, which
+    is how setuptools' build backend runs this file).
+    """
+    msvc = compiler_type == "msvc"
+    link = []
+    if debug:
+        opt = ["/Od", "/Zi"] if msvc else ["-O0", "-g"]
+    else:
+        # -fno-trapping-math changes no value (only whether a floating
+        # point exception may be raised speculatively); it lets GCC
+        # vectorise the branch-free selects of src/clogreg_vmath.h.
+        # Value-changing flags (-ffast-math and its parts, -mfma) are never
+        # used: see src/clogreg_simd.h.
+        opt = ["/O2"] if msvc else ["-O3", "-g0", "-fno-trapping-math"]
+        if not msvc and platform.startswith("linux"):
+            link = ["-Wl,--strip-debug"]
+    if not msvc:
+        # No fused multiply-add: GCC contracts a * b + c into one FMA
+        # (rounded once instead of twice) by default wherever the target
+        # has the instruction, i.e. on aarch64 (clang within an
+        # expression, on arm64 macOS too), so those wheels would compute
+        # other bits than the x86-64 ones.  In every build, debug ones
+        # included; it comes after the interpreter's CFLAGS and the
+        # user's, so a -ffp-contract=fast there cannot undo it.  MSVC
+        # needs nothing: since Visual Studio 2022 (17.0) its default
+        # /fp:precise does not contract, and x64 code without /arch:AVX2
+        # has no FMA instruction to contract into.
+        opt = opt + ["-ffp-contract=off"]
+    return opt, link
+
+
 class BuildExt(build_ext):
     """build_ext that adds optimisation and, when available, OpenMP, and
     installs the C API header."""
 
     def build_extensions(self):
-        msvc = self.compiler.compiler_type == "msvc"
-        link = []
-        if DEBUG:
-            opt = ["/Od", "/Zi"] if msvc else ["-O0", "-g"]
-        else:
-            # -fno-trapping-math changes no value (only whether a floating
-            # point exception may be raised speculatively); it lets GCC
-            # vectorise the branch-free selects of src/clogreg_vmath.h.
-            # Value-changing flags (-ffast-math and its parts, -mfma
-            # contraction) are never used: see src/clogreg_simd.h.
-            opt = ["/O2"] if msvc else ["-O3", "-g0", "-fno-trapping-math"]
-            if not msvc and sys.platform.startswith("linux"):
-                link = ["-Wl,--strip-debug"]
+        opt, link = build_flags(self.compiler.compiler_type)
         omp = _openmp_flags(self.compiler)
         if omp is None and os.environ.get("CIBUILDWHEEL") == "1":
             sys.exit("clogreg: OpenMP is required for release wheels "
@@ -142,22 +168,23 @@ class BuildExt(build_ext):
         return mapping
 
 
-# include_dirs: the generated C lives under build/, so headers next to the
-# .pyx sources (``cdef extern from "x.h"``) are found through src/.
-extensions = [
-    Extension(f"clogreg.{name}", [f"src/{name}.pyx"], include_dirs=["src"])
-    for name in MODULES
-]
+if __name__ == "__main__":
+    # include_dirs: the generated C lives under build/, so headers next to the
+    # .pyx sources (``cdef extern from "x.h"``) are found through src/.
+    extensions = [
+        Extension(f"clogreg.{name}", [f"src/{name}.pyx"], include_dirs=["src"])
+        for name in MODULES
+    ]
 
-setup(
-    ext_modules=cythonize(
-        extensions,
-        include_path=["."],
-        build_dir=CYTHON_BUILD_DIR,
-        compiler_directives={
-            "boundscheck": DEBUG,
-            "wraparound": DEBUG,
-        },
-    ),
-    cmdclass={"build_ext": BuildExt},
-)
+    setup(
+        ext_modules=cythonize(
+            extensions,
+            include_path=["."],
+            build_dir=CYTHON_BUILD_DIR,
+            compiler_directives={
+                "boundscheck": DEBUG,
+                "wraparound": DEBUG,
+            },
+        ),
+        cmdclass={"build_ext": BuildExt},
+    )

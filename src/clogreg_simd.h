@@ -4,13 +4,16 @@
  * products keep eight independent partial sums (lane k takes elements
  * k, k+8, k+16, ...) combined by one fixed expression.  The compiler may
  * map the eight lanes onto SIMD registers but may not reorder them (no
- * -ffast-math), so every build computes the same bits.
+ * -ffast-math) nor fuse a product and a sum into one fused multiply-add
+ * (rounded once instead of twice: setup.py passes -ffp-contract=off, as
+ * GCC contracts by default wherever the target has FMA, e.g. on aarch64,
+ * and clang within an expression), so every build computes the same bits.
  *
  * On x86-64 Linux with glibc, GCC and clang build a baseline (SSE2) and an
  * AVX2 version of each function and pick one at load time (target_clones,
- * through an ifunc).  AVX2 without FMA: no fused multiply-add, so both
- * versions round identically.  Elsewhere (macOS, Windows, musl, ARM) the
- * baseline is compiled as is.
+ * through an ifunc).  AVX2 without FMA (and no contraction anyway), so
+ * both versions round identically.  Elsewhere (macOS, Windows, musl, ARM)
+ * the baseline is compiled as is.
  *
  * float32 rows are widened to float64 before multiplying: the sums are
  * float64, as everywhere in the engine.

@@ -14,9 +14,10 @@
  * Accuracy: a few units in the last place of double precision for every
  * input (tests/test_kernels.py compares with numpy over the whole range,
  * subnormal results included).  Only IEEE arithmetic in a fixed order (no
- * -ffast-math; on x86-64 no fused multiply-add, see clogreg_simd.h), so
- * the AVX2 and baseline versions give the same bits, and the result does
- * not depend on the platform's libm.  NaN propagates to every output;
+ * -ffast-math, no fused multiply-add on any platform: -ffp-contract=off,
+ * see clogreg_simd.h), so the AVX2 and baseline versions, and the x86-64
+ * and aarch64 builds, give the same bits, and the result does not depend
+ * on the platform's libm.  NaN propagates to every output;
  * z = +inf gives p = 1 and losses (+inf, 0), z = -inf p = 0 and (0, +inf).
  *
  * Method (textbook; constants are Taylor coefficients and the usual
