@@ -512,7 +512,7 @@ def inference(model, X, y, sample_weight=None):
                                "fit(X, y) first")
     model._validated_params(partial=True)
     given_names = feature_names(X)
-    check_feature_names(model, X)
+    check_feature_names(getattr(model, "feature_names_in_", None), X)
     X = check_X(X, accept_sparse=True)
     n, d = X.shape
     if d != model.n_features_in_:

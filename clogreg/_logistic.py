@@ -716,7 +716,7 @@ class LogisticRegression:
                                  f"partial_fit call ({all_classes.tolist()})")
         names = feature_names(X)
         if not first:
-            check_feature_names(self, X)
+            check_feature_names(getattr(self, "feature_names_in_", None), X)
         X = check_X(X, accept_sparse=True)
         y_index = encode_labels(y, all_classes, X.shape[0])
         sw = check_sample_weight(sample_weight, X.shape[0])
@@ -877,20 +877,27 @@ class LogisticRegression:
 
     # ---------------------------------------------------------- prediction
     def _check_predict_input(self, X):
-        if not hasattr(self, "coef_"):
+        """(X, its RowMatrix, coef, intercept, classes) for a prediction.
+
+        The fitted attributes are read from one ``__dict__``: a fit
+        publishes its results by replacing that dict whole (see
+        ``_one_fit_at_a_time``), so a prediction running meanwhile uses
+        either the old model or the new one, never a mix of the two."""
+        state = self.__dict__
+        if "coef_" not in state:
             raise not_fitted_error(
                 "this LogisticRegression is not fitted yet; call fit(X, y) "
                 "first")
-        check_feature_names(self, X)
+        check_feature_names(state.get("feature_names_in_"), X)
         # The NaN/infinity check runs inside the prediction pass (_predict).
         X = check_X(X, accept_sparse=True, defer_finite=True)
-        if X.shape[1] != self.n_features_in_:
+        if X.shape[1] != state["n_features_in_"]:
             raise ValueError(f"X has {X.shape[1]} features, but LogisticRegression "
-                             f"is expecting {self.n_features_in_} features as "
+                             f"is expecting {state['n_features_in_']} features as "
                              "input (the number it was fitted with)")
-        coef = np.ascontiguousarray(self.coef_, dtype=np.float64)
-        intercept = np.ascontiguousarray(self.intercept_, dtype=np.float64)
-        return X, as_row_matrix(X), coef, intercept
+        coef = np.ascontiguousarray(state["coef_"], dtype=np.float64)
+        intercept = np.ascontiguousarray(state["intercept_"], dtype=np.float64)
+        return X, as_row_matrix(X), coef, intercept, state["classes_"]
 
     def _predict(self, mode, X, Xm, coef, intercept, out, out_class):
         """Run the prediction kernel; it counts the rows with a non-finite
@@ -931,7 +938,7 @@ class LogisticRegression:
         >>> gate.decision_function([[1, 1]]).tolist()
         [1.0]
         """
-        X, Xm, coef, intercept = self._check_predict_input(X)
+        X, Xm, coef, intercept, classes = self._check_predict_input(X)
         out = np.empty((X.shape[0], coef.shape[0]))
         self._predict(0, X, Xm, coef, intercept, out, None)
         # Always float64: a score can exceed float32's range even when X and
@@ -952,7 +959,7 @@ class LogisticRegression:
         >>> gate.predict_proba([[1, 1]])[:, 1].round(4).tolist()
         [0.7311]
         """
-        X, Xm, coef, intercept = self._check_predict_input(X)
+        X, Xm, coef, intercept, classes = self._check_predict_input(X)
         out = np.empty((X.shape[0], max(coef.shape[0], 2)))
         self._predict(1, X, Xm, coef, intercept, out, None)
         return out.astype(X.dtype, copy=False)
@@ -997,10 +1004,10 @@ class LogisticRegression:
         >>> gate.predict([[1, 1], [0, 1]]).tolist()
         ['on', 'off']
         """
-        X, Xm, coef, intercept = self._check_predict_input(X)
+        X, Xm, coef, intercept, classes = self._check_predict_input(X)
         idx = np.empty(X.shape[0], dtype=np.intp)
         self._predict(2, X, Xm, coef, intercept, None, idx)
-        return self.classes_.take(idx)
+        return classes.take(idx)
 
     def score(self, X: ArrayLike, y: ArrayLike,
               sample_weight: ArrayLike | None = None) -> float:

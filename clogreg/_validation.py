@@ -396,16 +396,16 @@ def _some_names(names, limit=5):
     return shown
 
 
-def check_feature_names(model, X):
-    """Compare X's column names with those ``model`` was fitted with:
-    a mismatch is a ValueError; names on one side only, a UserWarning.
+def check_feature_names(fitted, X):
+    """Compare X's column names with ``fitted``, the names a model was
+    fitted with (its ``feature_names_in_``, or None): a mismatch is a
+    ValueError; names on one side only, a UserWarning.
 
     Linear in the number of names: one elementwise comparison, then (only
     on a mismatch) one set per side, built once.  Called two frames below
     the user's call (predict -> _check_predict_input, or partial_fit's
     wrapper -> its body), hence stacklevel=4.
     """
-    fitted = getattr(model, "feature_names_in_", None)
     given = feature_names(X)
     if fitted is None and given is None:
         return

@@ -671,3 +671,38 @@ def test_fit_from_its_own_callback_is_refused_and_changes_nothing():
         model.fit(_X[:100], _Y[:100])
     model.callback = None
     assert _attributes(model) == before
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_a_prediction_during_a_refit_uses_one_whole_model(method, monkeypatch):
+    # A refit publishes its results by replacing the estimator's __dict__;
+    # a prediction must read the fitted attributes from one dict.  The
+    # refit is made to land between the prediction's first read and the
+    # kernel call (inside its input check), deterministically.  Reference:
+    # the same prediction from a copy of the old model, bit for bit.
+    import copy
+
+    import clogreg._logistic as logistic_module
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    old = copy.deepcopy(model)
+    X_new = rng.normal(size=(60, 3))
+    y_new = np.where(X_new[:, 1] > 0, "up", "down")   # other classes too
+    real_check_X = logistic_module.check_X
+    refits = []
+
+    def check_X_then_refit(*args, **kwargs):
+        out = real_check_X(*args, **kwargs)
+        if kwargs.get("defer_finite") and not refits:
+            refits.append(model.fit(X_new, y_new))
+        return out
+
+    monkeypatch.setattr(logistic_module, "check_X", check_X_then_refit)
+    got = getattr(model, method)(X)
+    monkeypatch.undo()
+    assert refits, "the refit did not happen inside the prediction"
+    assert model.classes_.tolist() == ["down", "up"]       # it was published
+    assert_array_equal(got, getattr(old, method)(X))
