@@ -196,6 +196,22 @@ def test_numpy_floor_is_the_version_ci_installs():
     assert f"numpy >= {floor}" in _read("README.md")
 
 
+
+def test_test_extras_floors_are_the_versions_the_floor_job_installs():
+    """Each numpy-built test dependency that .github/numpy-floor.txt pins is
+    declared in the ``test`` extra with exactly that version as its floor,
+    so the declared floors are versions the suite has passed with
+    (reference: the two files' text)."""
+    pyproject = _read("pyproject.toml")
+    constraints = _read(".github", "numpy-floor.txt")
+    pins = dict(re.findall(r"^([\w-]+)==(\S+)$", constraints, re.MULTILINE))
+    [extra] = re.findall(r"^test = \[(.*?)^\]", pyproject, re.MULTILINE | re.DOTALL)
+    floors = dict(re.findall(r'"([\w-]+)>=([\d.]+)"', extra))
+    pins.pop("numpy")
+    assert set(pins) <= set(floors), set(pins) - set(floors)
+    assert {name: floors[name] for name in pins} == pins
+
+
 # ----------------------------------------- item 17: pinned actions, Dependabot
 
 def _workflows():
