@@ -922,7 +922,7 @@ class LogisticRegression:
         and at the work, and runs serially in a forked child, so a large
         value is harmless (see ``kernels.max_threads``)."""
         if self.n_threads is None:
-            return kernels.max_threads()
+            return kernels._requested_threads()
         return int(check_scalar(self.n_threads, "n_threads",
                                 kind=numbers.Integral, low=1))
 

@@ -92,13 +92,14 @@ cdef extern from *:
     static int clogreg_team_size(long long requested, long long n_tasks,
                                  long long work, long long min_work) {
     #ifdef _OPENMP
-        long long n = requested;
+        long long n = requested, procs;
         if (clogreg_forked || work < min_work || n <= 1 || n_tasks <= 1)
             return 1;
         if (n > n_tasks)
             n = n_tasks;
-        if (n > omp_get_num_procs())
-            n = omp_get_num_procs();
+        procs = omp_get_num_procs();   /* a system call: ask once */
+        if (n > procs)
+            n = procs;
         return n < 1 ? 1 : (int)n;
     #else
         return 1;
@@ -911,6 +912,15 @@ def max_threads():
     the same way (and at the number of blocks of work)."""
     return int(clogreg_team_size(clogreg_omp_max_threads(), 1LL << 62,
                                  PARALLEL_MIN_WORK, PARALLEL_MIN_WORK))
+
+
+def _requested_threads():
+    """OpenMP's default request (``OMP_NUM_THREADS``, else the processors),
+    uncapped: what the Python layer passes as ``n_threads`` when none is
+    given.  Every parallel region caps it (``clogreg_team_size``), so this
+    skips ``max_threads``' query of the CPU affinity, a system call that
+    would cost a one-row prediction about half a microsecond."""
+    return int(clogreg_omp_max_threads())
 
 
 def _sigmoid(const floating[::1] z, floating[::1] out):
