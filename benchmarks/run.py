@@ -18,6 +18,10 @@ measurements (issue 5):
 4. One-row predict_proba latency against scikit-learn and bare numpy, and
    batch predict throughput on 200k rows against scikit-learn.
 5. Peak memory of a fit beyond X itself (in a fresh subprocess).
+6. LogisticRegressionCV(Cs=10, cv=5) against scikit-learn's on the same
+   folds (200,000 x 100 and the wide 20,000 x 1,000), interleaved runs:
+   median times, their ratio, the largest CV-score difference and the
+   chosen Cs.
 
 The table is printed and written to benchmarks/RESULTS.md with a
 description of the machine.
@@ -304,6 +308,43 @@ def memory_table(quick):
     return "\n".join(lines)
 
 
+def cv_table(quick, tiny=False):
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegressionCV as SkCV
+
+    import clogreg
+    scale = 100 if tiny else (10 if quick else 1)
+    repeat = 1 if quick or tiny else 3
+    problems = [("200,000 x 100", 200_000 // scale, 100),
+                ("20,000 x 1,000 (wide)", 20_000 // scale,
+                 100 if tiny else 1_000)]
+    lines = ["| problem | clogreg s | sklearn s | ratio | max score diff "
+             "| C_ clogreg | C_ sklearn |", "|---|---|---|---|---|---|---|"]
+    for name, n, d in problems:
+        X, y = make_classification(n, d, n_informative=d // 2, random_state=0)
+        kw = dict(Cs=10, cv=5)
+        times = {"ours": [], "sk": []}
+        ours = ref = None
+        for _ in range(repeat):      # interleaved
+            gc.collect()
+            t = time.perf_counter()
+            ours = clogreg.LogisticRegressionCV(**kw).fit(X, y)
+            times["ours"].append(time.perf_counter() - t)
+            gc.collect()
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref = SkCV(l1_ratios=(0.0,), scoring=None,
+                           use_legacy_attributes=True, **kw).fit(X, y)
+            times["sk"].append(time.perf_counter() - t)
+        t_ours, t_sk = np.median(times["ours"]), np.median(times["sk"])
+        diff = np.abs(ours.scores_[1] - ref.scores_[1][..., 0]).max()
+        lines.append(f"| {name} | {t_ours:.2f} | {t_sk:.2f} | "
+                     f"**{t_ours / t_sk:.3f}** | {diff:.1e} | "
+                     f"{ours.C_[0]:.4g} | {ref.C_[0]:.4g} |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -317,7 +358,8 @@ def main():
                 ("2. One loss+gradient pass vs streaming read", bandwidth_table(q)),
                 ("3. The batch-GD seed's numpy step vs clogreg gd", gd_step_table(q)),
                 ("4. Prediction", predict_table(q)),
-                ("5. Peak memory during fit, beyond X", memory_table(q))]
+                ("5. Peak memory during fit, beyond X", memory_table(q)),
+                ("6. LogisticRegressionCV(Cs=10, cv=5)", cv_table(q))]
     text = (f"# clogreg benchmarks{' (quick)' if args.quick else ''}\n\n"
             f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`\n\n"
             + "\n\n".join(f"## {title}\n\n{body}" for title, body in sections) + "\n")

@@ -39,6 +39,7 @@ def _find_engine():
 _find_engine()
 
 from ._config import get_include, show_config  # noqa: E402
+from ._cv import LogisticRegressionCV  # noqa: E402
 from ._exceptions import (  # noqa: E402
     ConvergenceWarning,
     DataConversionWarning,
@@ -54,6 +55,7 @@ __all__ = [
     "DataConversionWarning",
     "InferenceResult",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "NotFittedError",
     "get_include",
     "load",

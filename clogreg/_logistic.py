@@ -25,7 +25,14 @@ from . import kernels, solvers
 from ._exceptions import ConvergenceWarning, not_fitted_error
 from ._inference import InferenceResult
 from ._inference import inference as _inference
-from ._steps import curvature_bound, sgd_default_step
+from ._path import (
+    _no_blas_dot,
+    _theta_from_model,
+    change_of_variables,
+    column_statistics,
+    fit_path,
+)
+from ._steps import sgd_default_step
 from ._validation import (
     as_row_matrix,
     check_feature_names,
@@ -40,8 +47,6 @@ from ._validation import (
 
 _SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
 _PENALTIES = ("l2", "l1", "elasticnet", None)
-_LBFGS_MEMORY = 10
-_SGD_N_ITER_NO_CHANGE = 5
 _SGD_DEFAULT_BATCH = 200
 
 _STATUS_HINT = {
@@ -417,63 +422,15 @@ class LogisticRegression:
 
     def _standardization(self, Xm, sw, k, alpha, precondition=False,
                          freeze=False):
-        """(mean, scale) of the change of variables, or (None, None).
-
-        standardize=True: the column means and standard deviations.  As a
-        preconditioner: the column means, and scales that make the diagonal
-        of the objective's curvature about 1 in the new coordinates,
-        ``sqrt(c * E[(x_j - m_j)^2] + alpha)`` (c = 1/4 binary, 1/2
-        multinomial, the bound on the loss's curvature; m_j the mean with
-        an intercept, which centres, and 0 without one, when that diagonal
-        is c * E[x_j^2] + alpha), so that features of tiny variance, whose
-        curvature comes from the penalty, are balanced too.
-
-        A column of zero variance (detected exactly by the statistics pass)
-        gets scale 1 with standardize=True, and the penalty's scale as a
-        preconditioner.  With ``freeze`` (fit, with an intercept) its scale
-        is +inf instead: the engine's 1 / scale = 0 holds its coefficient
-        at exactly 0, the optimum (the intercept carries the constant, and
-        any other split only adds penalty), so that its contribution to
-        every score is exactly 0 whatever its magnitude; otherwise the
-        rounding noise of sum_i r_i x_j - m_j sum_i r_i, times 1/scale,
-        drives it.  Without an intercept a constant c != 0 acts as one,
-        and standardize=True scales it by |c| (its root mean square), so
-        that the solver sees a column of +-1 rather than of c.
-        """
+        """(mean, scale) of the change of variables, or (None, None): the
+        column statistics (``_path.column_statistics``) and the scale for
+        L2 strength ``alpha`` (``_path.change_of_variables``, which says
+        how zero-variance columns are treated)."""
         if not (self.standardize or precondition):
             return None, None
-        d = Xm.shape[1]
-        mean = np.zeros(d)
-        std = np.zeros(d)
-        kernels._column_moments(Xm, sw, mean, std)
-        tiny = np.finfo(np.float64).tiny
-        constant = std == 0.0
-        if self.standardize:
-            subnormal = np.flatnonzero((std > 0) & (std < tiny))
-            if subnormal.size:
-                # coef_ = (standardised coefficient) / std: about 1e308 and
-                # more, and the engine's 1 / std overflows.
-                j = int(subnormal[0])
-                raise ValueError(
-                    f"X column {j} has standard deviation {std[j]:.3g}, below "
-                    f"the smallest normal float64 ({tiny:.3g}): with "
-                    "standardize=True its coefficient per unit of X would "
-                    "overflow float64; multiply that feature by a large "
-                    "constant (1e300, say) before fitting")
-            scale = std.copy()
-            if not self.fit_intercept:
-                scale[constant] = np.abs(mean[constant])
-        else:
-            root_c = np.sqrt(0.25 if k == 1 else 0.5)
-            spread = std if self.fit_intercept else np.hypot(std, mean)
-            # sqrt(c * spread^2 + alpha), without squaring a value near 1e300
-            scale = np.hypot(root_c * spread, np.sqrt(alpha))
-        # A zero (all-zero feature) or subnormal scale (whose inverse may
-        # overflow) leaves the feature unscaled.
-        scale[~(scale >= tiny) | ~np.isfinite(scale)] = 1.0
-        if freeze and self.fit_intercept:
-            scale[constant] = np.inf
-        return mean, scale
+        stats = column_statistics(Xm, sw)
+        return stats[0], change_of_variables(self, stats, k, alpha,
+                                             precondition, freeze)
 
     def _start(self, classes, y_index, sw, k, d, mean, scale):
         """Initial theta in the solver's (possibly standardised) units."""
@@ -576,58 +533,22 @@ class LogisticRegression:
         if not weight_sum > 0:
             raise ValueError("the class weights leave every sample with weight 0")
         alpha, l1 = self._penalty_strengths(weight_sum)
-        # Unless the user fixed the step size, solve in standardised
-        # coordinates even without standardize=True: the same change of
-        # variables, with the penalty kept on the original coefficients, is
-        # a diagonal preconditioner that leaves the optimum unchanged and
-        # cuts the passes over X severalfold on unscaled or correlated data.
-        precondition = not self.standardize and (
-            solver in ("lbfgs", "newton") or self.learning_rate is None)
-        mean, scale = self._standardization(Xm, sw, k, alpha, precondition,
-                                            freeze=True)
-        theta = self._start(classes, y_index, sw, k, d, mean, scale)
-        obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
-                                alpha, l1, mean, scale, n_threads, precondition)
-        curve = []
         max_iter = int(self.max_iter)
         tol = float(self.tol)
-        callback, verbose = self.callback, int(self.verbose)
-
-        if solver == "lbfgs":
-            n_iter, status, n_passes = solvers.lbfgs(
-                obj, theta, tol, max_iter, _LBFGS_MEMORY, callback, verbose, curve)
-        elif solver == "newton":
-            n_iter, status, n_passes = solvers.newton(obj, theta, tol, max_iter,
-                                                      callback, verbose, curve)
-        elif solver == "gd":
-            lr = float(self.learning_rate or 0.0)
-            step0 = 0.0
-            if not lr:
-                step0 = 1.0 / curvature_bound(Xm, sw, k, self.fit_intercept,
-                                               alpha, scale)
-            n_iter, status, n_passes = solvers.gd(obj, theta, tol, max_iter, lr,
-                                                  step0, callback, verbose, curve)
-        else:
-            batch = self._batch_size(n)
-            lr = self.learning_rate
-            if lr is None:
-                lr = sgd_default_step(X, sw, k, self.fit_intercept, alpha, mean,
-                                       scale, precondition)
-            n_iter, status, n_batches = solvers.sgd(
-                obj, theta, tol, max_iter, float(lr), batch, self._seed(),
-                _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve)
-            n_passes = n_iter
-
+        path = fit_path(self, X, Xm, classes, y_index, sw, solver, n_threads,
+                        [(alpha, l1)])
+        (point,) = path.points
+        n_iter, status, n_passes = point.n_iter, point.status, point.n_passes
+        curve = point.curve
         self._raise_or_warn(status, n_iter, solver, max_iter, tol)
-        if status in (0, 4) and alpha == 0.0 and l1 == 0.0 and _still_descending(
-                obj, theta):
+        if point.separable:
             warnings.warn(
                 "clogreg: the classes look linearly separable: without a penalty "
                 "the objective keeps decreasing as the coefficients grow, so no "
                 "finite optimum exists and the coefficients returned are "
                 "arbitrary in size; use a penalty (finite C)",
                 ConvergenceWarning, stacklevel=3)   # past _one_fit_at_a_time
-        self._store(theta, classes, k, d, X.dtype, mean, scale)
+        self._store(point.theta, classes, k, d, X.dtype, path.mean, point.scale)
         self._set_feature_names(names)
         self._n_passes = int(n_passes)   # evaluations over X: for benchmarks
         self.n_iter_ = int(n_iter)
@@ -1078,15 +999,6 @@ class LogisticRegression:
         return _inference(self, X, y, sample_weight)
 
 
-def _no_blas_dot(coef, mean):
-    """coef @ mean (one value per row of coef) without calling BLAS: after
-    any BLAS call, OpenBLAS keeps its worker threads spinning for a while,
-    and on a 2-core machine they take the cores from the engine's own
-    threads in the next fit or prediction (measured: a 100k x 20k sparse
-    fit ran 15-20% slower right after one)."""
-    return (coef * mean).sum(axis=1)
-
-
 def _log_odds_start(y_index, sample_weight, n_classes):
     """Intercepts that reproduce the weighted class frequencies: the exact
     optimum for a model without features, and a good start otherwise."""
@@ -1098,36 +1010,6 @@ def _log_odds_start(y_index, sample_weight, n_classes):
     return log_freq - log_freq.mean()
 
 
-def _still_descending(obj, theta):
-    """True when doubling the parameters (coefficients and intercepts: the
-    whole separating direction) lowers the unpenalised objective.  Near a
-    finite optimum of a convex function that is impossible, so the data
-    are separable along theta.  Costs two passes, unpenalised fits only."""
-    grad = np.empty_like(theta)
-    f = obj.value_and_gradient(theta, grad)
-    f2 = obj.value_and_gradient(2.0 * theta, grad)
-    return f2 < f
-
-
 def _is_balanced(class_weight):
     # An array compared with a string would broadcast: test the type first.
     return isinstance(class_weight, str) and class_weight == "balanced"
-
-
-def _theta_from_model(model, k, d, mean, scale):
-    """The fitted coefficients as a solver start, in standardised units
-    when (mean, scale) are given: W_std = W * scale, b_std = b + W . mean."""
-    fit_intercept = bool(model.fit_intercept)
-    theta = np.zeros(k * d + (k if fit_intercept else 0))
-    coef = np.asarray(model.coef_, dtype=np.float64)
-    intercept = np.asarray(model.intercept_, dtype=np.float64)
-    if scale is not None:
-        if fit_intercept:
-            intercept = intercept + _no_blas_dot(coef, mean)
-        # a frozen (constant) column, scale inf, starts at its fixed 0: the
-        # intercept above took over its old contribution
-        coef = coef * np.where(np.isinf(scale), 0.0, scale)
-    theta[:k * d] = coef.ravel()
-    if fit_intercept:
-        theta[k * d:] = intercept
-    return theta

@@ -16,7 +16,7 @@ import clogreg
 
 MODULES = ["clogreg._logistic", "clogreg._functions", "clogreg._config",
            "clogreg._io", "clogreg._exceptions", "clogreg._datasets",
-           "clogreg._inference", "clogreg.plot"]
+           "clogreg._inference", "clogreg.plot", "clogreg._cv"]
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "README.md")
 
