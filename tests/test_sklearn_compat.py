@@ -147,7 +147,8 @@ def test_get_params_and_set_params_follow_the_signature():
     assert set(params) == {"penalty", "C", "l1_ratio", "fit_intercept", "solver",
                            "tol", "max_iter", "learning_rate", "batch_size",
                            "class_weight", "standardize", "warm_start",
-                           "random_state", "n_threads", "verbose", "callback"}
+                           "random_state", "n_threads", "verbose", "callback",
+                           "dual", "intercept_scaling", "n_jobs"}
     assert model.set_params(C=5.0, penalty="l1") is model
     assert (model.C, model.penalty) == (5.0, "l1")
     with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
