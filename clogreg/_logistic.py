@@ -46,6 +46,17 @@ _SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
 _SKLEARN_SOLVERS = {"newton-cg": "newton", "newton-cholesky": "newton",
                     "liblinear": "newton", "sag": "lbfgs", "saga": "lbfgs"}
 _PENALTIES = ("l2", "l1", "elasticnet", None)
+# scikit-learn's ConvergenceWarning phrases at max_iter, per solver name.
+_SKLEARN_MAX_ITER = {
+    "lbfgs": "lbfgs failed to converge after {n_iter} iteration(s): ",
+    "newton-cg": "newton-cg failed to converge: ",
+    "newton-cholesky": "Newton solver did not converge after {n_iter} "
+                       "iterations: ",
+    "liblinear": "Liblinear failed to converge, increase the number of "
+                 "iterations: ",
+    "sag": "The max_iter was reached which means the coef_ did not converge: ",
+    "saga": "The max_iter was reached which means the coef_ did not converge: ",
+}
 # penalty left unset: l1_ratio and C choose it, as in scikit-learn >= 1.8
 # ("deprecated" is scikit-learn's spelling of that default).
 _UNSET_PENALTY = ("auto", "deprecated")
@@ -663,8 +674,12 @@ class LogisticRegression:
                 "for this data: use a smaller learning_rate, or set "
                 "standardize=True (or scale the features) before fitting")
         if status in _STATUS_HINT:
+            # scikit-learn's words for its solver names, which user code
+            # and tests match on
+            lead = _SKLEARN_MAX_ITER.get(self.solver, "") if status == 1 else ""
             warnings.warn(
-                f"clogreg: {_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
+                f"clogreg: {lead.format(n_iter=n_iter)}"
+                f"{_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
                 convergence_warning(), stacklevel=4)   # the caller of fit's wrapper
 
     # ---------------------------------------------------------------- fit
