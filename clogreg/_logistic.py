@@ -49,7 +49,8 @@ _PENALTIES = ("l2", "l1", "elasticnet", None)
 # scikit-learn's ConvergenceWarning phrases at max_iter, per solver name.
 _SKLEARN_MAX_ITER = {
     "lbfgs": "lbfgs failed to converge after {n_iter} iteration(s): ",
-    "newton-cg": "newton-cg failed to converge: ",
+    "newton-cg": "newton-cg failed to converge. Increase the number of "
+                 "iterations: ",
     "newton-cholesky": "Newton solver did not converge after {n_iter} "
                        "iterations: ",
     "liblinear": "Liblinear failed to converge, increase the number of "
@@ -413,7 +414,7 @@ class LogisticRegression:
                              f"{tuple(_SKLEARN_SOLVERS)} or 'lbfgs', got {name!r}")
         if self.dual:
             raise ValueError(
-                f"solver {name!r} supports only dual=False, got dual=True: "
+                f"Solver {name} supports only dual=False, got dual=True: "
                 "clogreg solves the primal problem, whose solution is the "
                 "same as the dual's; use dual=False")
         penalty, _ = self._penalty_kind()
