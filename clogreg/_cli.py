@@ -296,7 +296,7 @@ def demo(out=sys.stdout, plot=None):
         coef = "[" + ", ".join(f"{c:.5f}" for c in model.coef_[0]) + "]"
         print(f"{solver:<8} {coef:>22} {model.intercept_[0]:>10.5f} "
               f"{model.score(X, y):>9.4f} {_log_loss(model, X, y):>9.5f} "
-              f"{model.n_iter_:>6d} {elapsed * 1e3:>8.1f}ms", file=out)
+              f"{model.n_iter_[0]:>6d} {elapsed * 1e3:>8.1f}ms", file=out)
     if plot is not None:
         from matplotlib.figure import Figure
 
@@ -368,8 +368,8 @@ def cmd_fit(args, out, err):
             raise InputError(f"cannot fit {args.data}: {exc}") from None
         elapsed = time.perf_counter() - start
     _warn_lines(caught, err)
-    if progress is not None and progress.last != model.n_iter_:
-        print(f"clogreg: {unit} {model.n_iter_:6d}  objective "
+    if progress is not None and progress.last != model.n_iter_[0]:
+        print(f"clogreg: {unit} {model.n_iter_[0]:6d}  objective "
               f"{model.loss_curve_[-1]:.10g}  (done)", file=err, flush=True)
     model.callback = None
     try:
@@ -383,7 +383,7 @@ def cmd_fit(args, out, err):
     print(f"fitted {args.data}: {len(table.rows)} rows, {len(names)} features "
           f"({shown}), target {args.target!r}", file=out)
     print(f"{'classes:':<11}{classes}", file=out)
-    print(f"{'solver:':<11}{solver}, {model.n_iter_} "
+    print(f"{'solver:':<11}{solver}, {model.n_iter_[0]} "
           f"{'epochs' if solver == 'sgd' else 'iterations'}", file=out)
     print(f"{'accuracy:':<11}{model.score(X, y):.4f} (training data)", file=out)
     print(f"{'log-loss:':<11}{_log_loss(model, X, y):.5f} (training data)", file=out)
@@ -464,7 +464,7 @@ def cmd_info(args, out, err):
           + ("" if getattr(model, "feature_names_in_", None) is None
              else f" ({', '.join(names)})"), file=out)
     print(f"{'dtype:':<17}{model.coef_.dtype}", file=out)
-    print(f"{'iterations:':<17}{model.n_iter_}", file=out)
+    print(f"{'iterations:':<17}{model.n_iter_[0]}", file=out)
     if getattr(model, "scale_", None) is not None and model.standardize:
         print(f"{'standardization:':<17}column means and scales stored; the "
               "coefficients are in the original units", file=out)

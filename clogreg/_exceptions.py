@@ -6,6 +6,12 @@ class ConvergenceWarning(UserWarning):
     convergence test was met.  The coefficients are finite and usable, but
     not at the tolerance that was asked for.
 
+    When scikit-learn is imported, the warning raised also subclasses its
+    ``sklearn.exceptions.ConvergenceWarning``, so
+    ``warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)``
+    silences it (a filter on that class needs scikit-learn imported, so
+    the warning never has to import it).
+
     Examples
     --------
     >>> import warnings
@@ -13,7 +19,7 @@ class ConvergenceWarning(UserWarning):
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     _ = LogisticRegression(max_iter=1, tol=0).fit([[0], [1], [3]], [0, 1, 1])
-    >>> caught[0].category is ConvergenceWarning
+    >>> issubclass(caught[0].category, ConvergenceWarning)
     True
     """
 
@@ -84,3 +90,12 @@ def not_fitted_error(message):
 def data_conversion_warning():
     """The DataConversionWarning class to warn with."""
     return _with_sklearn_twin(DataConversionWarning, "DataConversionWarning")
+
+
+def convergence_warning():
+    """The ConvergenceWarning class to warn with (see ``_with_sklearn_twin``).
+
+    "Already imported" rather than "importable" is enough: a filter or an
+    ``except`` naming scikit-learn's class has imported it, and importing
+    scikit-learn (and scipy) inside a fit would cost a second and more."""
+    return _with_sklearn_twin(ConvergenceWarning, "ConvergenceWarning")

@@ -42,7 +42,7 @@ import warnings
 
 import numpy as np
 
-from ._exceptions import ConvergenceWarning, not_fitted_error
+from ._exceptions import convergence_warning, not_fitted_error
 from ._validation import (
     _is_sparse,
     check_feature_names,
@@ -443,7 +443,9 @@ def _labels_as_codes(model, y, n):
 
 def _reference_params(model, k):
     """theta of shape (K-1, p): (b_k - b_0, W_k - W_0), or (b, w) binary."""
-    coef = np.asarray(model.coef_, dtype=np.float64)
+    coef = model.coef_
+    coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef,
+                      dtype=np.float64)            # sparse after sparsify()
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     full = np.column_stack([intercept, coef]) if model.fit_intercept else coef
     if k == 2:
@@ -452,7 +454,9 @@ def _reference_params(model, k):
 
 
 def _is_penalized(model):
-    return model.penalty is not None and not math.isinf(float(model.C))
+    # the penalty the fit used: penalty, or l1_ratio and C when it is unset
+    return (model._penalty_kind()[0] is not None
+            and not math.isinf(float(model.C)))
 
 
 def _penalty(model, k, p, d):
@@ -461,13 +465,8 @@ def _penalty(model, k, p, d):
     m = 1 if k == 2 else k - 1
     if not _is_penalized(model):
         return np.zeros((m * p, m * p)), False
-    if model.penalty == "l2":
-        l2, has_l1 = 1.0, False
-    elif model.penalty == "l1":
-        l2, has_l1 = 0.0, True
-    else:
-        ratio = float(model.l1_ratio)
-        l2, has_l1 = 1.0 - ratio, ratio > 0
+    ratio = model._penalty_kind()[1]      # 0 for 'l2', 1 for 'l1'
+    l2, has_l1 = 1.0 - ratio, ratio > 0
     # With standardize=True the penalty acts on coef_ * scale_.
     scale = (np.asarray(model.scale_, dtype=np.float64)
              if model.standardize and hasattr(model, "scale_") else np.ones(d))
@@ -550,9 +549,10 @@ def inference(model, X, y, sample_weight=None):
 
     what = "none"
     if _is_penalized(model):
-        what = (f"{model.penalty}, C={model.C!r}"
+        penalty = model._penalty_kind()[0]
+        what = (f"{penalty}, C={model.C!r}"
                 + (f", l1_ratio={model.l1_ratio!r}"
-                   if model.penalty == "elasticnet" else ""))
+                   if penalty == "elasticnet" else ""))
         note = (f"The model is penalised ({what}): the standard errors include "
                 "the penalty's Hessian and the coefficients are shrunk, so "
                 "p-values and confidence intervals are not valid; fit with "
@@ -626,7 +626,7 @@ def _check_optimum(lik, theta0, derivs, names):
             "errors away from the optimum of its objective on this data; the "
             "standard errors and p-values assume they are at the optimum: "
             "refit with a smaller tol (e.g. tol=1e-8), or pass the data the "
-            "model was fitted on", ConvergenceWarning, stacklevel=4)
+            "model was fitted on", convergence_warning(), stacklevel=4)
 
 
 def _line_search(lik, theta, step, shape):

@@ -56,12 +56,15 @@ MAX_FILE_BYTES = 128 << 20
 _SAVED_PARAMS = ("penalty", "C", "l1_ratio", "fit_intercept", "solver", "tol",
                  "max_iter", "learning_rate", "batch_size", "class_weight",
                  "standardize", "warm_start", "random_state", "n_threads",
-                 "verbose")
+                 "verbose", "dual", "intercept_scaling", "n_jobs")
+# Parameters added after the first files were written: a file without
+# them (written before) loads with their defaults.
+_OPTIONAL_PARAMS = ("dual", "intercept_scaling", "n_jobs")
 # Integer parameters that reach the engine as a C int.
 _C_INT_PARAMS = ("max_iter", "batch_size", "n_threads", "verbose")
 _C_INT_MAX = 2**31 - 1
 # Real parameters that are converted with float().
-_REAL_PARAMS = ("C", "l1_ratio", "tol", "learning_rate")
+_REAL_PARAMS = ("C", "l1_ratio", "tol", "learning_rate", "intercept_scaling")
 
 # Every field of a format-version-1 document (all required, even if null).
 _FIELDS = ("format", "format_version", "clogreg_version", "params", "classes",
@@ -188,7 +191,10 @@ def model_document(model):
         raise not_fitted_error("this LogisticRegression is not fitted yet; call "
                                "fit(X, y) before save()")
     kind, spec, classes = _labels(model.classes_)
-    coef = np.asarray(model.coef_)
+    coef = model.coef_
+    # after sparsify(): the file holds the values (it has no sparse form),
+    # and load gives a dense coef_ (call sparsify() again)
+    coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef)
     intercept = np.asarray(model.intercept_)
     for name, arr in (("coef_", coef), ("intercept_", intercept)):
         if arr.dtype.name not in ("float32", "float64"):
@@ -210,7 +216,8 @@ def model_document(model):
         "feature_names_in": (None if getattr(model, "feature_names_in_", None) is None
                              else [str(n) for n in model.feature_names_in_]),
         "standardization": None,
-        "n_iter": int(getattr(model, "n_iter_", 0)),
+        # n_iter_ is an array of shape (1,), as scikit-learn's
+        "n_iter": int(np.asarray(getattr(model, "n_iter_", 0)).reshape(-1)[0]),
     }
     if getattr(model, "scale_", None) is not None and model.standardize:
         doc["standardization"] = {"mean": _float_list(model.mean_),
@@ -421,10 +428,13 @@ def _params(doc):
     raw = _get(doc, "params", dict)
     unknown = set(raw) - set(_SAVED_PARAMS)
     _need(not unknown, f"unknown parameters {sorted(unknown)}")
-    missing = [name for name in _SAVED_PARAMS if name not in raw]
+    missing = [name for name in _SAVED_PARAMS
+               if name not in raw and name not in _OPTIONAL_PARAMS]
     _need(not missing, f"parameters {missing} are missing")
     params = {}
     for name in _SAVED_PARAMS:
+        if name not in raw:
+            continue            # an optional parameter: its default
         value = raw[name]
         if name == "class_weight" and isinstance(value, dict):
             value = _class_weight(value)
@@ -443,7 +453,7 @@ def _params(doc):
     try:
         # partial=True: a solver/penalty pair that only fit() refuses
         # (partial_fit ignores the solver) is a valid constructor setting.
-        model._validated_params(partial=True)
+        model._validated_params(partial=True, warn=False)
     except (TypeError, ValueError) as exc:
         raise _Invalid(f"invalid parameters: {exc}") from None
     return model
@@ -503,7 +513,7 @@ def model_from_document(doc):
         _need(model.standardize, "standardization statistics given but "
                                  "standardize is false")
     n_iter = _get(doc, "n_iter", int)
-    _need(n_iter >= 0, "n_iter must be >= 0")
+    _need(0 <= n_iter <= _C_INT_MAX, "n_iter must be in [0, 2**31 - 1]")
 
     # float32 values were stored exactly; a number that is not a float32
     # would be rounded (or overflow): refuse rather than change the model.
@@ -520,7 +530,7 @@ def model_from_document(doc):
     model.coef_ = coef_t
     model.intercept_ = intercept_t
     model.n_features_in_ = d
-    model.n_iter_ = n_iter
+    model.n_iter_ = np.array([n_iter], dtype=np.int32)
     model.loss_curve_ = np.zeros(0)
     if names is not None:
         model.feature_names_in_ = np.array(names, dtype=object)

@@ -22,10 +22,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import kernels, solvers
-from ._exceptions import ConvergenceWarning, not_fitted_error
+from ._exceptions import convergence_warning, not_fitted_error
 from ._inference import InferenceResult
 from ._inference import inference as _inference
 from ._path import (
+    _dense,
     _no_blas_dot,
     _theta_from_model,
     change_of_variables,
@@ -46,7 +47,29 @@ from ._validation import (
 )
 
 _SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
+# scikit-learn's solver names -> the engine solver minimising the same
+# objective (liblinear: for L1 see _engine_solver).  sag and saga are
+# stochastic-average methods for the full-batch objective; lbfgs reaches
+# that objective's optimum in fewer passes.
+_SKLEARN_SOLVERS = {"newton-cg": "newton", "newton-cholesky": "newton",
+                    "liblinear": "newton", "sag": "lbfgs", "saga": "lbfgs"}
 _PENALTIES = ("l2", "l1", "elasticnet", None)
+# scikit-learn's ConvergenceWarning phrases at max_iter, per solver name.
+_SKLEARN_MAX_ITER = {
+    "lbfgs": "lbfgs failed to converge after {n_iter} iteration(s): ",
+    "newton-cg": "newton-cg failed to converge. Increase the number of "
+                 "iterations: ",
+    "newton-cholesky": "Newton solver did not converge after {n_iter} "
+                       "iterations: ",
+    "liblinear": "Liblinear failed to converge, increase the number of "
+                 "iterations: ",
+    "sag": "The max_iter was reached which means the coef_ did not converge: ",
+    "saga": "The max_iter was reached which means the coef_ did not converge: ",
+}
+# penalty left unset: l1_ratio and C choose it, as in scikit-learn >= 1.8
+# ("deprecated" is scikit-learn's spelling of that default).
+_UNSET_PENALTY = ("auto", "deprecated")
+_INT_MAX = 2**31 - 1
 _SGD_DEFAULT_BATCH = 200
 
 _STATUS_HINT = {
@@ -134,14 +157,33 @@ class LogisticRegression:
 
     Parameters
     ----------
-    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+    penalty : {'auto', 'l2', 'l1', 'elasticnet', None}, default='auto'
+        'auto' (or scikit-learn's 'deprecated') lets ``l1_ratio`` and ``C``
+        choose, as scikit-learn >= 1.8 does: ``l1_ratio`` 0 (or None) is
+        'l2', 1 is 'l1', in between 'elasticnet', and ``C=np.inf`` is no
+        penalty.  An explicit penalty wins over ``l1_ratio``; a UserWarning
+        says when the two disagree.  Unlike scikit-learn, clogreg does not
+        deprecate ``penalty``.
     C : float, default=1.0
         Inverse regularisation strength, > 0; ``np.inf`` means no penalty.
+        With ``penalty=None``, a C other than 1.0 warns that it is ignored.
     l1_ratio : float in [0, 1] or None, default=None
-        Mix of the 'elasticnet' penalty (required there, ignored otherwise).
+        The L1 share of the penalty (see ``penalty``); required by
+        'elasticnet'.  None means unset (scikit-learn's default is 0.0, the
+        same penalty), so that ``penalty='l1'`` alone is no conflict.
+    dual : bool, default=False
+        scikit-learn's liblinear dual formulation; only False is
+        implemented (True raises ValueError): the primal problem has the
+        same solution.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : {'auto', 'lbfgs', 'newton', 'gd', 'sgd'}, default='auto'
+    solver : str, default='auto'
+        'auto', 'lbfgs', 'newton', 'gd', 'sgd', or one of scikit-learn's
+        names, run by the engine solver minimising the same objective:
+        'newton-cg' and 'newton-cholesky' -> 'newton' (L2 or none);
+        'liblinear' -> 'newton' for L2, 'lbfgs' (OWL-QN) for L1 (binary
+        only, a finite penalty); 'sag' -> 'lbfgs' (L2 or none); 'saga' ->
+        'lbfgs' (any penalty).  Pairs scikit-learn refuses raise ValueError.
         'auto' is 'lbfgs'.  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
         variant) when the penalty has an L1 part.  'newton' is LIBLINEAR's
         trust-region Newton-CG (L2 or no penalty), fewest passes on
@@ -161,7 +203,9 @@ class LogisticRegression:
         when the epoch's mean objective has not improved by tol for 5
         epochs.
     max_iter : int, default=100
-        Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').
+        Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').  0 returns
+        the starting point (zero coefficients and the intercepts of the
+        class frequencies, or the warm start) with a ConvergenceWarning.
     learning_rate : float or None, default=None
         Step size on the gradient of the mean objective.  'gd': a fixed step
         (one pass over X per iteration); None picks steps automatically.
@@ -178,6 +222,11 @@ class LogisticRegression:
     class_weight : dict, 'balanced' or None, default=None
         Multiplies each sample's weight by its class's weight.  'balanced'
         uses ``n_samples / (n_classes * count(class))``.
+    intercept_scaling : float, default=1
+        scikit-learn's liblinear device for penalising the intercept (as
+        the weight of a constant feature of this value); validated (> 0),
+        no effect here: the intercept is never penalised, which is
+        liblinear's limit of a large intercept_scaling.
     standardize : bool, default=False
         Fit as if every feature were scaled to zero mean and unit variance
         (weighted by sample and class weights), without a scaled copy of X:
@@ -197,6 +246,9 @@ class LogisticRegression:
     n_threads : int or None, default=None
         Threads of the engine.  None uses all cores, honouring
         ``OMP_NUM_THREADS``.  Results do not depend on it (bitwise).
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn's code (``n_jobs=-1``); no effect, as in
+        scikit-learn >= 1.8: ``n_threads`` sets the engine's threads.
     verbose : int, default=0
         At 1, print the iteration (the epoch for 'sgd'), the mean objective
         and the largest gradient entry (for 'sgd', of the last mini-batch)
@@ -210,10 +262,12 @@ class LogisticRegression:
     classes_ : ndarray of shape (n_classes,)
         Sorted class labels.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        float32 when X was float32, else float64.
+        float32 when X was float32, else float64; a scipy CSR matrix after
+        ``sparsify()``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
-    n_iter_ : int
-        Iterations (epochs for 'sgd', calls for ``partial_fit``) run.
+    n_iter_ : ndarray of shape (1,), int32
+        Iterations (epochs for 'sgd', calls for ``partial_fit``) run, in
+        scikit-learn's shape.
     n_features_in_ : int
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean objective after each iteration (for 'sgd', the mean of the
@@ -232,21 +286,25 @@ class LogisticRegression:
     [0, 1]
     """
 
-    def __init__(self, penalty: str | None = "l2", *, C: float = 1.0,
-                 l1_ratio: float | None = None, fit_intercept: bool = True,
+    def __init__(self, penalty: str | None = "auto", *, C: float = 1.0,
+                 l1_ratio: float | None = None, dual: bool = False,
+                 fit_intercept: bool = True, intercept_scaling: float = 1,
                  solver: str = "auto", tol: float = 1e-4, max_iter: int = 100,
                  learning_rate: float | None = None,
                  batch_size: int | None = None,
                  class_weight: dict[Any, float] | str | None = None,
                  standardize: bool = False, warm_start: bool = False,
                  random_state: int | np.random.Generator | None = None,
-                 n_threads: int | None = None, verbose: int = 0,
+                 n_threads: int | None = None, n_jobs: int | None = None,
+                 verbose: int = 0,
                  callback: Callable[[int, float], bool | None] | None = None
                  ) -> None:
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
+        self.dual = dual
         self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
@@ -257,16 +315,20 @@ class LogisticRegression:
         self.warm_start = warm_start
         self.random_state = random_state
         self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.callback = callback
 
     def __repr__(self):
-        defaults = LogisticRegression.__init__.__kwdefaults__
-        changed = [f"{k}={getattr(self, k)!r}" for k in defaults
-                   if getattr(self, k) is not defaults[k]
-                   and getattr(self, k) != defaults[k]]
-        if self.penalty != "l2":
-            changed.insert(0, f"penalty={self.penalty!r}")
+        # the parameters that differ from their defaults, in signature order
+        params = inspect.signature(LogisticRegression.__init__).parameters
+        changed = []
+        for name, param in params.items():
+            if name == "self":
+                continue
+            value, default = getattr(self, name), param.default
+            if value is not default and value != default:
+                changed.append(f"{name}={value!r}")
         return f"LogisticRegression({', '.join(changed)})"
 
     # ------------------------------------------- the scikit-learn protocol
@@ -323,30 +385,51 @@ class LogisticRegression:
     _estimator_type = "classifier"   # scikit-learn < 1.6 reads this
 
     # ------------------------------------------------------------ params
-    def _validated_params(self, partial=False):
-        if self.penalty not in _PENALTIES:
-            raise ValueError(f"penalty must be one of 'l2', 'l1', 'elasticnet' "
-                             f"or None, got {self.penalty!r}")
+    def _validated_params(self, partial=False, warn=True):
+        """Check every parameter; return (engine solver, n_threads).
+
+        With ``warn``, warns (UserWarning) where ``penalty`` and
+        ``l1_ratio`` or ``C`` disagree, with scikit-learn's key phrases
+        (``load`` checks a file's parameters without warning).
+        ``partial`` (for partial_fit, which always runs 'sgd') skips the
+        solver/penalty pairs that only ``fit`` refuses."""
+        if not (self.penalty in _PENALTIES or (
+                isinstance(self.penalty, str) and self.penalty in _UNSET_PENALTY)):
+            raise ValueError(f"penalty must be one of 'auto', 'l2', 'l1', "
+                             f"'elasticnet' or None, got {self.penalty!r}")
         check_scalar(self.C, "C", low=0, low_inclusive=False, allow_inf=True)
-        if self.penalty == "elasticnet":
-            if self.l1_ratio is None:
-                raise ValueError("penalty='elasticnet' needs l1_ratio, a number "
-                                 "in [0, 1]")
+        if self.l1_ratio is not None:
             check_scalar(self.l1_ratio, "l1_ratio", low=0, high=1)
-        elif self.l1_ratio is not None:
-            check_scalar(self.l1_ratio, "l1_ratio", low=0, high=1)
-        for name in ("fit_intercept", "standardize", "warm_start"):
+        elif self.penalty == "elasticnet":
+            raise ValueError("penalty='elasticnet' needs l1_ratio, a number "
+                             "in [0, 1] (l1_ratio must be specified when "
+                             "penalty is elasticnet)")
+        for name in ("fit_intercept", "standardize", "warm_start", "dual"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got "
                                 f"{getattr(self, name)!r}")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if not partial and self.solver == "newton" \
-                and self.penalty in ("l1", "elasticnet") and not math.isinf(self.C):
-            raise ValueError(f"solver='newton' handles penalty='l2' or None, not "
-                             f"{self.penalty!r}; use solver='auto' (OWL-QN)")
+        check_scalar(self.intercept_scaling, "intercept_scaling", low=0,
+                     low_inclusive=False)
+        if self.n_jobs is not None:
+            check_scalar(self.n_jobs, "n_jobs", kind=numbers.Integral,
+                         low=-_INT_MAX)
+        name = self.solver
+        if not (isinstance(name, str)
+                and (name in _SOLVERS or name in _SKLEARN_SOLVERS)):
+            raise ValueError(f"solver must be one of {_SOLVERS} or scikit-learn's "
+                             f"{tuple(_SKLEARN_SOLVERS)} or 'lbfgs', got {name!r}")
+        if self.dual:
+            raise ValueError(
+                f"Solver {name} supports only dual=False, got dual=True: "
+                "clogreg solves the primal problem, whose solution is the "
+                "same as the dual's; use dual=False")
+        penalty, _ = self._penalty_kind()
+        if not partial:
+            self._check_solver_penalty(name, penalty)
+        if warn:
+            self._warn_penalty_conflicts(penalty)
         check_scalar(self.tol, "tol", low=0)
-        check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, low=1)
+        check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, low=0)
         if self.learning_rate is not None:
             check_scalar(self.learning_rate, "learning_rate", low=0,
                          low_inclusive=False)
@@ -372,24 +455,95 @@ class LogisticRegression:
                             f"Generator, got {rs!r}")
         if isinstance(rs, numbers.Integral) and rs < 0:
             raise ValueError(f"random_state must be >= 0, got {rs}")
-        solver = "lbfgs" if self.solver == "auto" else self.solver
-        return solver, self._threads()
+        return _engine_solver(name, penalty), self._threads()
+
+    def _penalty_kind(self):
+        """(penalty, l1_ratio) that the fit uses, penalty in 'l2', 'l1',
+        'elasticnet', None: an unset penalty is chosen by l1_ratio (0 or
+        None: 'l2', 1: 'l1', between: 'elasticnet') and C (inf: None), as
+        in scikit-learn >= 1.8; an explicit one wins over l1_ratio."""
+        penalty, ratio = self.penalty, self.l1_ratio
+        if isinstance(penalty, str) and penalty in _UNSET_PENALTY:
+            ratio = 0.0 if ratio is None else float(ratio)
+            penalty = ("l2" if ratio == 0 else "l1" if ratio == 1
+                       else "elasticnet")
+            if math.isinf(self.C):
+                penalty = None
+            return penalty, ratio
+        if penalty == "elasticnet":
+            return penalty, float(ratio)
+        return penalty, 1.0 if penalty == "l1" else 0.0
+
+    def _check_solver_penalty(self, name, penalty):
+        """Refuse the solver/penalty pairs scikit-learn refuses for its
+        solver names (with its messages' key phrases), and 'newton' with
+        an L1 part: no engine solver of that kind minimises them."""
+        l1_part = penalty in ("l1", "elasticnet") and not math.isinf(self.C)
+        if name == "newton" and l1_part:
+            raise ValueError(f"solver='newton' handles penalty='l2' or None, not "
+                             f"{penalty!r}; use solver='auto' (OWL-QN)")
+        if name in ("newton-cg", "newton-cholesky", "sag") \
+                and penalty not in ("l2", None):
+            raise ValueError(
+                f"Solver {name} supports only 'l2' or None penalties, got "
+                f"{penalty} penalty; use solver='saga' or 'auto' (OWL-QN), "
+                "which minimise the L1 and elastic-net objectives")
+        if name == "liblinear":
+            if penalty == "elasticnet":
+                raise ValueError(
+                    "Only 'saga' solver supports elasticnet penalty, got "
+                    "solver=liblinear; use solver='saga' or 'auto'")
+            if penalty is None:
+                raise ValueError(
+                    "C=np.inf as well as penalty=None is not supported for the "
+                    "liblinear solver (as in scikit-learn); use solver='auto' "
+                    "for an unpenalised fit")
+
+    def _check_solver_classes(self, classes):
+        if self.solver == "liblinear" and classes.shape[0] > 2:
+            raise ValueError(
+                "The 'liblinear' solver does not support multiclass "
+                f"classification (n_classes >= 3; y has {classes.shape[0]}), "
+                "as in scikit-learn; use solver='auto' for the multinomial "
+                "model, or wrap the estimator in a OneVsRestClassifier")
+
+    def _warn_penalty_conflicts(self, penalty):
+        """scikit-learn's warnings (same phrases, UserWarning) where penalty
+        and l1_ratio, or penalty=None and C, disagree.  An l1_ratio of None
+        is unset here, never a conflict.  stacklevel 4: past
+        _validated_params, fit and its _one_fit_at_a_time wrapper."""
+        ratio = self.l1_ratio
+        if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
+            warnings.warn(
+                "clogreg: l1_ratio parameter is only used when penalty is "
+                f"'elasticnet'. Got (penalty={penalty}): the fit ignores "
+                f"l1_ratio={ratio}", UserWarning, stacklevel=4)
+        if ratio is not None and ((self.penalty == "l2" and ratio != 0)
+                                  or (self.penalty == "l1" and ratio != 1)):
+            warnings.warn(
+                f"clogreg: Inconsistent values: penalty={self.penalty} with "
+                f"l1_ratio={ratio}; the explicit penalty={self.penalty!r} is "
+                "used: leave penalty unset to let l1_ratio choose",
+                UserWarning, stacklevel=4)
+        if self.penalty is None and self.C != 1.0:
+            warnings.warn(
+                "clogreg: Setting penalty=None will ignore the C and l1_ratio "
+                f"parameters (C={self.C!r} has no effect)", UserWarning,
+                stacklevel=4)
 
     def _penalty_strengths(self, weight_sum):
         """(alpha, l1) of the mean objective."""
-        if self.penalty is None or math.isinf(self.C):
+        penalty, ratio = self._penalty_kind()
+        if penalty is None or math.isinf(self.C):
             return 0.0, 0.0
         scale = 1.0 / (float(self.C) * weight_sum)
         if not math.isfinite(scale):
             raise ValueError(f"C={self.C} is too small: C times the total sample "
                              f"weight ({weight_sum:g}) underflows; use C >= "
                              f"{1e-300 / weight_sum:.1g}")
-        if self.penalty == "l2":
-            return scale, 0.0
-        if self.penalty == "l1":
-            return 0.0, scale
-        r = float(self.l1_ratio)
-        return (1.0 - r) * scale, r * scale
+        # l2 has ratio 0 and l1 ratio 1: (1 - r) * scale and r * scale are
+        # then exactly (scale, 0) and (0, scale)
+        return (1.0 - ratio) * scale, ratio * scale
 
     def _seed(self):
         rs = self.random_state
@@ -479,9 +633,13 @@ class LogisticRegression:
                 "for this data: use a smaller learning_rate, or set "
                 "standardize=True (or scale the features) before fitting")
         if status in _STATUS_HINT:
+            # scikit-learn's words for its solver names, which user code
+            # and tests match on
+            lead = _SKLEARN_MAX_ITER.get(self.solver, "") if status == 1 else ""
             warnings.warn(
-                f"clogreg: {_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
-                ConvergenceWarning, stacklevel=4)   # the caller of fit's wrapper
+                f"clogreg: {lead.format(n_iter=n_iter)}"
+                f"{_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
+                convergence_warning(), stacklevel=4)   # the caller of fit's wrapper
 
     # ---------------------------------------------------------------- fit
     @_one_fit_at_a_time
@@ -523,6 +681,7 @@ class LogisticRegression:
         names = feature_names(X)
         X = check_X(X, accept_sparse=True)
         classes, y_index = check_y(y, X.shape[0])
+        self._check_solver_classes(classes)
         self.__dict__.pop("_partial_state", None)   # fit starts a new stream
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = self._class_weighted(classes, y_index, sw)
@@ -547,11 +706,11 @@ class LogisticRegression:
                 "the objective keeps decreasing as the coefficients grow, so no "
                 "finite optimum exists and the coefficients returned are "
                 "arbitrary in size; use a penalty (finite C)",
-                ConvergenceWarning, stacklevel=3)   # past _one_fit_at_a_time
+                convergence_warning(), stacklevel=3)   # past _one_fit_at_a_time
         self._store(point.theta, classes, k, d, X.dtype, path.mean, point.scale)
         self._set_feature_names(names)
         self._n_passes = int(n_passes)   # evaluations over X: for benchmarks
-        self.n_iter_ = int(n_iter)
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)   # scikit-learn's shape
         self.loss_curve_ = np.array(curve, dtype=np.float64)
         return self
 
@@ -685,7 +844,7 @@ class LogisticRegression:
             self._set_feature_names(names)
         # a new dict: the old one is shared with the estimator until publication
         self._partial_state = state = {**state, "calls": state["calls"] + 1}
-        self.n_iter_ = state["calls"]
+        self.n_iter_ = np.array([state["calls"]], dtype=np.int32)
         self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
                                      if not first else np.zeros(0), curve)
         return self
@@ -761,10 +920,74 @@ class LogisticRegression:
         model.classes_ = classes
         model.coef_ = coef.copy()
         model.intercept_ = intercept.copy()
-        model.n_iter_ = 0
+        model.n_iter_ = np.zeros(1, dtype=np.int32)
         model.n_features_in_ = coef.shape[1]
         model.loss_curve_ = np.zeros(0)
         return model
+
+    # ------------------------------------------------- sparse coefficients
+    def sparsify(self) -> LogisticRegression:
+        """Store ``coef_`` as a scipy CSR matrix, as scikit-learn's
+        ``sparsify`` does: less memory when most coefficients are 0 (an L1
+        penalty).  Predictions are unchanged; ``densify()`` undoes it.
+        scipy is needed (imported here only).
+
+        Returns
+        -------
+        self : LogisticRegression
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ImportError
+            Without scipy.
+
+        Examples
+        --------
+        >>> from clogreg import LogisticRegression
+        >>> m = LogisticRegression.from_coef([[0.0, 2.0, 0.0]], [0.5]).sparsify()
+        >>> m.coef_.nnz, m.predict([[0, 1, 0]]).tolist()
+        (1, [1])
+        """
+        if "coef_" not in self.__dict__:
+            raise not_fitted_error(
+                "this LogisticRegression is not fitted yet; call fit(X, y) "
+                "before sparsify()")
+        try:
+            import scipy.sparse
+        except ImportError:
+            raise ImportError("sparsify() stores coef_ as a scipy.sparse CSR "
+                              "matrix and needs scipy: pip install scipy") from None
+        self.coef_ = scipy.sparse.csr_matrix(self.coef_)
+        return self
+
+    def densify(self) -> LogisticRegression:
+        """Store ``coef_`` as a dense ndarray again (after ``sparsify()``;
+        a dense ``coef_`` is left as it is).
+
+        Returns
+        -------
+        self : LogisticRegression
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+
+        Examples
+        --------
+        >>> from clogreg import LogisticRegression
+        >>> m = LogisticRegression.from_coef([[0.0, 2.0]], [0.5])
+        >>> type(m.sparsify().densify().coef_).__name__
+        'ndarray'
+        """
+        if "coef_" not in self.__dict__:
+            raise not_fitted_error(
+                "this LogisticRegression is not fitted yet; call fit(X, y) "
+                "before densify()")
+        self.coef_ = np.asarray(_dense(self.coef_))
+        return self
 
     # ---------------------------------------------------------- model files
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -816,7 +1039,7 @@ class LogisticRegression:
             raise ValueError(f"X has {X.shape[1]} features, but LogisticRegression "
                              f"is expecting {state['n_features_in_']} features as "
                              "input (the number it was fitted with)")
-        coef = np.ascontiguousarray(state["coef_"], dtype=np.float64)
+        coef = np.ascontiguousarray(_dense(state["coef_"]), dtype=np.float64)
         intercept = np.ascontiguousarray(state["intercept_"], dtype=np.float64)
         return X, as_row_matrix(X), coef, intercept, state["classes_"]
 
@@ -997,6 +1220,17 @@ class LogisticRegression:
         ([-3.0351, 1.214], [0.233, 0.183])
         """
         return _inference(self, X, y, sample_weight)
+
+
+def _engine_solver(name, penalty):
+    """The engine solver that runs solver ``name`` for ``penalty``."""
+    if name == "auto":
+        return "lbfgs"
+    if name in _SOLVERS:
+        return name
+    if name == "liblinear" and penalty == "l1":
+        return "lbfgs"      # OWL-QN: liblinear's L1 objective, by another route
+    return _SKLEARN_SOLVERS[name]
 
 
 def _log_odds_start(y_index, sample_weight, n_classes):

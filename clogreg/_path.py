@@ -260,12 +260,18 @@ def _no_blas_dot(coef, mean):
     return (coef * mean).sum(axis=1)
 
 
+def _dense(coef):
+    """coef_ as an ndarray: ``sparsify()`` may have made it a scipy sparse
+    matrix (only scipy's have ``toarray``; scipy is not imported here)."""
+    return coef.toarray() if hasattr(coef, "toarray") else coef
+
+
 def _theta_from_model(model, k, d, mean, scale):
     """The fitted coefficients as a solver start, in standardised units
     when (mean, scale) are given: W_std = W * scale, b_std = b + W . mean."""
     fit_intercept = bool(model.fit_intercept)
     theta = np.zeros(k * d + (k if fit_intercept else 0))
-    coef = np.asarray(model.coef_, dtype=np.float64)
+    coef = np.asarray(_dense(model.coef_), dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     if scale is not None:
         if fit_intercept:

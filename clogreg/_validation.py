@@ -136,7 +136,7 @@ def check_finite(X, *, name="X", source=None):
                 raise ValueError(
                     f"{name} contains {float(X.data[bad])!r} at row {row}, column "
                     f"{int(X.indices[bad])}; remove or impute NaN and infinite "
-                    "values first")
+                    "values first" + _sklearn_nonfinite(name, X.data[bad]))
         return
     bad = kernels._first_nonfinite(X)
     if bad >= 0:
@@ -151,7 +151,16 @@ def check_finite(X, *, name="X", source=None):
                 else f"{name} must contain only finite values")
         raise ValueError(
             f"{name} contains {float(X[row, col])!r} at row {row}, column {col}; "
-            f"{hint}")
+            f"{hint}" + _sklearn_nonfinite(name, X[row, col]))
+
+
+def _sklearn_nonfinite(name, values):
+    """scikit-learn's phrase for non-finite input (``values`` holds at
+    least one NaN or infinity), in parentheses: code and tests written for
+    scikit-learn match on it."""
+    if np.isnan(np.asarray(values, dtype=np.float64)).any():
+        return f" (Input {name} contains NaN)"
+    return f" (Input {name} contains infinity or a value too large)"
 
 
 def check_X(X, *, name="X", accept_sparse=False, defer_finite=False):
@@ -265,12 +274,14 @@ def _check_labels(y, n_samples):
                          "targets are not supported")
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}; "
-                         "they must have the same length")
+                         "they must have the same length (Found input "
+                         "variables with inconsistent numbers of samples: "
+                         f"[{n_samples}, {y.shape[0]}])")
     if y.dtype.kind == "c":
         raise TypeError("y is complex; labels must be real numbers or strings")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity; every sample needs a "
-                         "finite label")
+                         "finite label" + _sklearn_nonfinite("y", y))
     if y.dtype.kind == "f" and (y != np.round(y)).any():
         raise ValueError(
             "Unknown label type: continuous. y holds non-integer floats, which "
@@ -290,10 +301,12 @@ def _check_labels(y, n_samples):
         if missing is not False:
             raise ValueError(f"y contains {'None' if missing is None else missing}"
                              "; every sample needs a label")
-        if any(isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
-               and not math.isfinite(v) for v in y):
+        bad = next((v for v in y if isinstance(v, numbers.Real)
+                    and not isinstance(v, numbers.Integral)
+                    and not math.isfinite(v)), None)
+        if bad is not None:
             raise ValueError("y contains NaN or infinity; every sample needs a "
-                             "finite label")
+                             "finite label" + _sklearn_nonfinite("y", bad))
         types = {type(v) for v in y}
         if len(types) > 1 and not all(issubclass(t, numbers.Real) for t in types):
             raise TypeError(f"y mixes label types {sorted(t.__name__ for t in types)}; "
@@ -339,7 +352,9 @@ def check_y(y, n_samples):
     if classes.shape[0] < 2:
         raise ValueError(
             f"y has 1 class ({_plain(classes[0])!r}); logistic regression needs "
-            "samples of at least two classes")
+            "samples of at least two classes (This solver needs samples of at "
+            "least 2 classes in the data, but the data contains only one "
+            f"class: {_plain(classes[0])!r})")
     return classes, y_index
 
 
@@ -487,7 +502,8 @@ def check_sample_weight(sample_weight, n_samples):
                              f"{n_samples} samples")
         sw = np.ascontiguousarray(sw, dtype=np.float64)
     if not np.isfinite(sw).all():
-        raise ValueError("sample_weight contains NaN or infinity")
+        raise ValueError("sample_weight contains NaN or infinity"
+                         + _sklearn_nonfinite("sample_weight", sw))
     if (sw < 0).any():
         raise ValueError("sample_weight contains negative values; weights must "
                          "be >= 0")

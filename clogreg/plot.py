@@ -246,7 +246,7 @@ def loss_curve(model: Any, ax: Any = None) -> Any:
     >>> from clogreg import LogisticRegression, plot
     >>> model = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
     >>> ax = plot.loss_curve(model, ax=Figure().subplots())
-    >>> len(ax.get_lines()[0].get_ydata()) == model.n_iter_
+    >>> len(ax.get_lines()[0].get_ydata()) == int(model.n_iter_[0])
     True
     """
     _check_fitted(model)

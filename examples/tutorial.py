@@ -82,12 +82,12 @@ def main(out_dir="tutorial_output"):
     for it, f in trace:
         if it == 1 or it % 5 == 0:      # the seed prints its log-likelihood
             print(f"  iteration {it:3d}: mean log-loss {f:.6f}")
-    print(f"gradient descent: {gd.n_iter_} iterations, weights "
+    print(f"gradient descent: {gd.n_iter_[0]} iterations, weights "
           f"{np.round(gd.coef_[0].astype(float), 4).tolist()}, intercept "
           f"{gd.intercept_[0]:.4f}")
     print(f"gradient descent accuracy: {gd.score(X, y):.4f}")
     auto = LogisticRegression(penalty=None).fit(X, y)
-    print(f"default solver (L-BFGS): {auto.n_iter_} iterations, weights "
+    print(f"default solver (L-BFGS): {auto.n_iter_[0]} iterations, weights "
           f"{np.round(auto.coef_[0].astype(float), 4).tolist()}, intercept "
           f"{auto.intercept_[0]:.4f}")
 

@@ -244,9 +244,9 @@ def test_verbose_prints_progress_matching_the_loss_curve(tmp_path, capsys):
     reference = LogisticRegression(solver="gd", max_iter=1000).fit(X, y)
     lines = progress_lines(err)
     iterations = [int(parts[2]) for parts in lines]
-    expected = [1] + list(range(10, reference.n_iter_ + 1, 10))
-    if expected[-1] != reference.n_iter_:
-        expected.append(reference.n_iter_)
+    expected = [1] + list(range(10, reference.n_iter_[0] + 1, 10))
+    if expected[-1] != reference.n_iter_[0]:
+        expected.append(reference.n_iter_[0])
     assert iterations == expected
     for parts in lines:
         assert float(parts[4]) == pytest.approx(

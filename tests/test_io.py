@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
 import clogreg
 import clogreg._io as clogreg_io
@@ -34,7 +34,10 @@ FIELDS = ("format", "format_version", "clogreg_version", "params", "classes",
           "standardization", "n_iter")
 PARAMS = ("penalty", "C", "l1_ratio", "fit_intercept", "solver", "tol",
           "max_iter", "learning_rate", "batch_size", "class_weight",
-          "standardize", "warm_start", "random_state", "n_threads", "verbose")
+          "standardize", "warm_start", "random_state", "n_threads", "verbose",
+          "dual", "intercept_scaling", "n_jobs")
+# Added with scikit-learn's spellings (issue 13): files written before lack them.
+OPTIONAL_PARAMS = ("dual", "intercept_scaling", "n_jobs")
 
 
 # ----------------------------------------------------------------- helpers
@@ -672,10 +675,62 @@ def test_unknown_field(tmp_path, doc):
     assert_rejected(write(tmp_path / "m.json", bad), r"unknown fields \['__class__'\]")
 
 
-@pytest.mark.parametrize("param", PARAMS)
+@pytest.mark.parametrize("param", [p for p in PARAMS if p not in OPTIONAL_PARAMS])
 def test_missing_parameter(tmp_path, doc, param):
     bad = tampered(doc, lambda d: d["params"].pop(param))
     assert_rejected(write(tmp_path / "m.json", bad), f"'{param}'.*missing")
+
+
+def test_file_without_the_scikit_learn_keywords_loads_with_their_defaults(
+        tmp_path, doc):
+    # A file written before dual/intercept_scaling/n_jobs existed, with the
+    # old default penalty 'l2' and l1_ratio None: it loads, the new keywords
+    # get the constructor's defaults (reference: inspect.signature), and it
+    # predicts as the file's coefficients say (reference: numpy formula).
+    import inspect
+
+    def old(d):
+        for name in OPTIONAL_PARAMS:
+            d["params"].pop(name)
+        d["params"].update(penalty="l2", l1_ratio=None)
+    path = write(tmp_path / "old.json", tampered(doc, old))
+    model = clogreg.load(path)
+    defaults = inspect.signature(LogisticRegression).parameters
+    for name in OPTIONAL_PARAMS:
+        assert getattr(model, name) == defaults[name].default
+    assert model.penalty == "l2"
+    X = np.array([[0.5, -1.0, 2.0]])
+    z = X @ np.asarray(model.coef_, dtype=np.float64).T + model.intercept_
+    assert_allclose(model.predict_proba(X)[:, 1], 1 / (1 + np.exp(-z.ravel())),
+                    rtol=1e-12)
+
+
+def test_scikit_learn_keywords_and_n_iter_round_trip(tmp_path):
+    # Reference: the values set before save, compared exactly after load.
+    X, y = make_data(2)
+    model = LogisticRegression(l1_ratio=1.0, intercept_scaling=3.5, n_jobs=-1,
+                               solver="saga", C=0.5).fit(X, y)
+    model.save(tmp_path / "m.json")
+    back = clogreg.load(tmp_path / "m.json")
+    for name in ("penalty", "l1_ratio", "dual", "intercept_scaling", "n_jobs",
+                 "solver", "C"):
+        assert getattr(back, name) == getattr(model, name), name
+    assert back.n_iter_.shape == (1,) and back.n_iter_.dtype == np.int32
+    assert_array_equal(back.n_iter_, model.n_iter_)
+    assert_array_equal(back.coef_, model.coef_)
+
+
+def test_save_of_a_sparsified_model_stores_the_dense_values(tmp_path):
+    # Reference: the dense model's coefficients, bit for bit (sparsify
+    # changes the storage, not the values); load gives a dense coef_.
+    X, y = make_data(3)
+    model = LogisticRegression(l1_ratio=1.0, C=0.05).fit(X, y)
+    dense = model.coef_.copy()
+    model.sparsify()
+    model.save(tmp_path / "m.json")
+    back = clogreg.load(tmp_path / "m.json")
+    assert isinstance(back.coef_, np.ndarray)
+    assert_array_equal(back.coef_, dense)
 
 
 @pytest.mark.parametrize("field, key", [("classes", "kind"), ("classes", "dtype"),
@@ -845,7 +900,7 @@ def test_unknown_parameter_name(tmp_path, doc):
     ("standardize", None, "standardize must be True or False"),
     ("tol", -1e-4, "tol must be >= 0"),
     ("tol", "inf", "tol must be a real number"),
-    ("max_iter", 0, "max_iter must be >= 1"),
+    ("max_iter", -1, "max_iter must be >= 0"),
     ("max_iter", 2.5, "max_iter must be an integer"),
     ("max_iter", 2**40, "parameter 'max_iter' is too large"),
     ("n_threads", 0, "n_threads must be >= 1"),
@@ -976,7 +1031,8 @@ def test_bad_model_dtype(tmp_path, doc, dtype):
     (("n_features_in",), 3.0, "'n_features_in'.*wrong type"),
     (("n_features_in",), True, "'n_features_in'.*wrong type"),
     (("n_iter",), "12", "'n_iter'.*wrong type"),
-    (("n_iter",), -1, "n_iter must be >= 0"),
+    (("n_iter",), -1, r"n_iter must be in \[0, 2\*\*31 - 1\]"),
+    (("n_iter",), 2**31, r"n_iter must be in \[0, 2\*\*31 - 1\]"),
     (("clogreg_version",), 1, "'clogreg_version'.*wrong type"),
     (("coef",), [0.1, 0.2, 0.3], "'coef'.*wrong type"),
     (("classes",), "0 1", "'classes'.*wrong type"),

@@ -66,7 +66,7 @@ def test_loss_curve_draws_loss_curve_(solver, unit):
     ax = plot.loss_curve(model, ax=new_axes())
     line = ax.get_lines()[0]
     assert_allclose(line.get_ydata(), model.loss_curve_, rtol=0)
-    assert_allclose(line.get_xdata(), np.arange(1, model.n_iter_ + 1))
+    assert_allclose(line.get_xdata(), np.arange(1, model.n_iter_[0] + 1))
     assert ax.get_xlabel() == unit
 
 

@@ -243,12 +243,10 @@ PARAM_CASES = [
     fit_case("C-None", TypeError, r"C must be a real number, got None", C=None),
     fit_case("tol-negative", ValueError, r"tol must be >= 0, got -0.001", tol=-1e-3),
     fit_case("tol-nan", ValueError, r"tol must not be NaN", tol=np.nan),
-    fit_case("max_iter-zero", ValueError, r"max_iter must be >= 1, got 0",
-             max_iter=0),
-    fit_case("max_iter-negative", ValueError, r"max_iter must be >= 1, got -5",
+    fit_case("max_iter-negative", ValueError, r"max_iter must be >= 0, got -5",
              max_iter=-5),
-    fit_case("max_iter-numpy-zero", ValueError, r"max_iter must be >= 1, got 0",
-             max_iter=np.int64(0)),
+    fit_case("max_iter-numpy-negative", ValueError,
+             r"max_iter must be >= 0, got -1", max_iter=np.int64(-1)),
     fit_case("max_iter-fraction", TypeError,
              r"max_iter must be an integer, got 1.5 \(float\)", max_iter=1.5),
     fit_case("max_iter-integral-float", TypeError,
@@ -256,12 +254,13 @@ PARAM_CASES = [
     fit_case("max_iter-string", TypeError, r"max_iter must be an integer",
              max_iter="100"),
     fit_case("solver-unknown", ValueError,
-             r"solver must be one of \('auto', 'lbfgs', 'newton', 'gd', 'sgd'\), "
-             r"got 'saga'", solver="saga"),
+             r"solver must be one of \('auto', 'lbfgs', 'newton', 'gd', 'sgd'\) "
+             r"or scikit-learn's .*'saga'.*got 'adam'", solver="adam"),
     fit_case("solver-None", ValueError, r"solver must be one of .*got None",
              solver=None),
     fit_case("penalty-unknown", ValueError,
-             r"penalty must be one of 'l2', 'l1', 'elasticnet' or None, got 'l3'",
+             r"penalty must be one of 'auto', 'l2', 'l1', 'elasticnet' or None, "
+             r"got 'l3'",
              penalty="l3"),
     fit_case("penalty-string-none", ValueError,
              r"penalty must be one of .* got 'none'", penalty="none"),
@@ -926,3 +925,61 @@ def test_feature_name_check_is_linear_in_the_number_of_names(d, change):
     # 8 * d today when reversed: two elementwise passes, two sets, two
     # lookups per name (a hash, then == on the hit); the old code: 2e6 at d=1000
     assert d <= _CountedName.operations <= 10 * d
+
+
+# ----------------------------------------- scikit-learn's key phrases (issue 13)
+
+def _sklearn_message(X, y, sample_weight=None):
+    """The ValueError scikit-learn's LogisticRegression raises for (X, y)."""
+    sklearn_lm = pytest.importorskip("sklearn.linear_model")
+    with pytest.raises(ValueError) as info:
+        sklearn_lm.LogisticRegression().fit(X, y, sample_weight=sample_weight)
+    return str(info.value)
+
+
+def _nan_at(X, value):
+    X = X.copy()
+    X[3, 1] = value
+    return X
+
+
+@pytest.mark.parametrize("case, phrase", [
+    ("short-y", "Found input variables with inconsistent numbers of samples: "
+                "[50, 49]"),
+    ("nan-X", "Input X contains NaN"),
+    ("inf-X", "Input X contains infinity or a value too large"),
+    ("nan-sparse-X", "Input X contains NaN"),
+    ("nan-y", "Input y contains NaN"),
+    ("nan-weight", "Input sample_weight contains NaN"),
+    # (scikit-learn then prints the label as np.int64(1); ours says 1)
+    ("one-class", "This solver needs samples of at least 2 classes in the data, "
+                  "but the data contains only one class"),
+])
+def test_errors_carry_sklearns_key_phrase(case, phrase):
+    # Reference: scikit-learn's own message for the same input contains the
+    # phrase; ours keeps its explanation and adds it.
+    X, y, sw = _X(), _y(), None
+    if case == "short-y":
+        y = y[:-1]
+    elif case == "nan-X":
+        X = _nan_at(X, np.nan)
+    elif case == "inf-X":
+        X = _nan_at(X, np.inf)
+    elif case == "nan-sparse-X":
+        import scipy.sparse
+
+        X = scipy.sparse.csr_matrix(_nan_at(X, np.nan))
+    elif case == "nan-y":
+        y = y.astype(float)
+        y[2] = np.nan
+    elif case == "nan-weight":
+        sw = np.ones(X.shape[0])
+        sw[5] = np.nan
+    else:
+        y = np.ones(X.shape[0], dtype=int)
+    assert X.shape[0] == 50
+    assert phrase in _sklearn_message(X, y, sw)
+    with pytest.raises(ValueError, match=re.escape(phrase)) as info:
+        LogisticRegression().fit(X, y, sample_weight=sw)
+    ours = str(info.value)
+    assert len(ours) > len(phrase) + 20     # our explanation is still there

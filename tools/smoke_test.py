@@ -74,7 +74,7 @@ def main():
           "predict_proba disagrees with numpy's sigmoid of the decision")
     accuracy = one.score(X, y)
     check(accuracy > 0.8, f"training accuracy {accuracy:.3f}")
-    print(f"fit: {one.n_iter_} iterations, accuracy {accuracy:.3f}, "
+    print(f"fit: {one.n_iter_[0]} iterations, accuracy {accuracy:.3f}, "
           f"coef {np.round(one.coef_[0], 2).tolist()}")
     print("smoke test passed")
 
