@@ -71,8 +71,10 @@ def test_path_reaches_the_optima_of_independent_fits(n_classes, penalty, solver,
     # with the path to 1e-14): there, the path must do at least as well.
     X, y = _data(n_classes)
     Xin = sp.csr_matrix(X) if sparse else X
-    params = dict(penalty=penalty, solver=solver, l1_ratio=0.5, tol=1e-10,
-                  max_iter=5000, standardize=standardize)
+    # l1_ratio only where it is used (scikit-learn warns about it otherwise)
+    params = dict(penalty=penalty, solver=solver, tol=1e-10, max_iter=5000,
+                  standardize=standardize,
+                  l1_ratio=0.5 if penalty == "elasticnet" else None)
     est = LogisticRegression(**params)
     classes, path = _path(est, Xin, y, CS)
     assert len(path.points) == len(CS)
