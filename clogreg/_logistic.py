@@ -190,7 +190,11 @@ class LogisticRegression:
         penalty applies to the standardised coefficients.
     warm_start : bool, default=False
         Start ``fit`` from the previous ``coef_``/``intercept_`` when the
-        new data has the same classes and number of features.
+        new data has the same classes and number of features.  Only the
+        coefficients carry over: 'newton' restarts its trust region (at
+        radius ||gradient||), 'lbfgs' its memory, 'gd' its step, so k fits
+        with ``max_iter=1`` do not equal one fit with ``max_iter=k``; run
+        to convergence, they reach the same optimum.
     random_state : int, numpy Generator or None, default=None
         Seeds the 'sgd' shuffling.  An int gives reproducible fits.
     n_threads : int or None, default=None

@@ -382,3 +382,53 @@ def test_gd_fixed_learning_rate_stops_by_the_same_test(penalty, C, old_gap):
     if penalty == "l1":
         assert_array_equal(model.coef_ == 0, coef_ref == 0)
         assert (model.coef_ == 0).sum() > 0
+
+
+# ------------------------------------------- newton's warm start (README)
+# Documented: a warm start carries the coefficients, not newton's trust
+# region; each fit starts at radius ||g|| of its start (LIBLINEAR's
+# choice).  References: the Objective's own gradient (checked against
+# finite differences in tests/test_kernels.py), the numpy objective, and a
+# single fit.
+
+def test_newton_warm_start_restarts_the_trust_region():
+    from clogreg import solvers
+    from clogreg._validation import as_row_matrix
+
+    X, y = load_std("wine")
+    n = X.shape[0]
+    codes = np.searchsorted(np.unique(y), y).astype(np.int32)
+    obj = solvers.Objective(as_row_matrix(X), codes, None, 3, True, 1.0 / n,
+                            0.0, None, None, 1)
+    theta1 = np.zeros(obj.n_params)
+    solvers.newton(obj, theta1, 0.0, 1, None, 0, [])
+    g1 = np.empty(obj.n_params)
+    obj.value_and_gradient(theta1, g1)
+    chained = theta1.copy()                     # a second max_iter=1 call
+    assert solvers.newton(obj, chained, 0.0, 1, None, 0, [])[0] == 1
+    single = np.zeros(obj.n_params)             # one max_iter=2 call
+    assert solvers.newton(obj, single, 0.0, 2, None, 0, [])[0] == 2
+    # The restarted radius bounds the chained step by ||g(theta1)||; the
+    # single fit's radius had grown past it.
+    norm_g1 = np.linalg.norm(g1)
+    assert np.linalg.norm(chained - theta1) <= norm_g1 * (1 + 1e-12)
+    assert np.linalg.norm(single - theta1) > 2 * norm_g1
+
+    # The estimator: two chained max_iter=1 fits stop higher than one
+    # max_iter=2 fit ...
+    with pytest.warns(clogreg.ConvergenceWarning):
+        two = LogisticRegression(solver="newton", max_iter=2, tol=0).fit(X, y)
+    warm = LogisticRegression(solver="newton", max_iter=1, tol=0, warm_start=True)
+    for _ in range(2):
+        with pytest.warns(clogreg.ConvergenceWarning):
+            warm.fit(X, y)
+    f_two = objective(two.coef_, two.intercept_, X, codes)
+    f_warm = objective(warm.coef_, warm.intercept_, X, codes)
+    assert f_warm > f_two * (1 + 1e-3)
+    # ... and, run to convergence, the chained fit reaches the single fit's
+    # optimum.
+    ref = LogisticRegression(solver="newton", tol=1e-8).fit(X, y)
+    warm.set_params(tol=1e-8, max_iter=100).fit(X, y)
+    assert_allclose(warm.coef_, ref.coef_, rtol=0, atol=1e-6)
+    assert_allclose(objective(warm.coef_, warm.intercept_, X, codes),
+                    objective(ref.coef_, ref.intercept_, X, codes), rtol=1e-12)
