@@ -197,9 +197,13 @@ class LogisticRegression:
         the minimum-norm subgradient) of the *mean* objective
         ``(1/S) * (sum_i s_i * loss_i + penalty(W) / C)`` (``S = sum_i s_i``)
         is <= tol, as scikit-learn does; 'lbfgs' also waits until the
-        decrease its quasi-Newton model predicts is <= tol**2, and
-        'newton' until its last step predicted a decrease <= tol**2 (with
-        many features the gradient bound alone stops early).  For 'sgd', stop
+        decrease its quasi-Newton model predicts is <= tol**2, 'newton'
+        until its last step predicted a decrease <= tol**2, and 'gd' until
+        ``b * ||g||**2 / 2 <= tol**2``, the decrease of the best step along
+        the gradient g when the curvature there is 1/b, b the largest
+        Barzilai-Borwein step ``s's / s'y`` of the last 10 iterations (with
+        many features or ill-conditioning the gradient bound alone stops
+        early).  For 'sgd', stop
         when the epoch's mean objective has not improved by tol for 5
         epochs.
     max_iter : int, default=100
@@ -240,7 +244,11 @@ class LogisticRegression:
         penalty applies to the standardised coefficients.
     warm_start : bool, default=False
         Start ``fit`` from the previous ``coef_``/``intercept_`` when the
-        new data has the same classes and number of features.
+        new data has the same classes and number of features.  Only the
+        coefficients carry over: 'newton' restarts its trust region (at
+        radius ||gradient||), 'lbfgs' its memory, 'gd' its step, so k fits
+        with ``max_iter=1`` do not equal one fit with ``max_iter=k``; run
+        to convergence, they reach the same optimum.
     random_state : int, numpy Generator or None, default=None
         Seeds the 'sgd' shuffling.  An int gives reproducible fits.
     n_threads : int or None, default=None
