@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._exceptions import ConvergenceWarning
+from ._exceptions import convergence_warning
 from ._logistic import _STATUS_HINT, LogisticRegression, _is_balanced
 from ._path import column_statistics, fit_path, uses_preconditioner
 from ._validation import (
@@ -359,7 +359,7 @@ class LogisticRegressionCV:
                     "clogreg: in a cross-validation fit, "
                     + _STATUS_HINT[status].format(max_iter=self.max_iter,
                                                   tol=self.tol),
-                    ConvergenceWarning, stacklevel=2)
+                    convergence_warning(), stacklevel=2)
 
         Cs_arr = Cs
         if self.refit:

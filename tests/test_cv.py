@@ -269,3 +269,23 @@ def test_readme_example_outputs():
     assert cv_model.scores_[1].shape == (5, 10)
     assert cv_model.coefs_paths_[1].shape == (5, 10, 4)
     assert round(cv_model.score(X, y), 4) == -0.4063
+
+
+def test_convergence_warning_of_the_folds_is_sklearns_too():
+    # Reference: scikit-learn's own ConvergenceWarning class and filter, as
+    # for LogisticRegression: a user's ignore filter on it must silence the
+    # folds' max_iter warning (which must otherwise be raised).
+    from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    model = LogisticRegressionCV(Cs=[1e4], cv=3, max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    folds = [w for w in caught if "cross-validation fit" in str(w.message)]
+    assert len(folds) == 1
+    assert issubclass(folds[0].category, SkConvergenceWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        model.fit(X, y)
