@@ -82,8 +82,11 @@ def _with_sklearn_twin(ours, name):
     return cls
 
 
-def not_fitted_error(message):
-    """A NotFittedError to raise (see ``_with_sklearn_twin``)."""
+def not_fitted_error(estimator, before=None):
+    """The NotFittedError to raise when ``estimator`` is used unfitted (see
+    ``_with_sklearn_twin``); ``before`` names the call that needs the fit."""
+    message = (f"this {type(estimator).__name__} is not fitted yet; call "
+               f"fit(X, y) {'first' if before is None else 'before ' + before}")
     return _with_sklearn_twin(NotFittedError, "NotFittedError")(message)
 
 

@@ -507,8 +507,7 @@ def _singular_error(vector, names, rest, y_index, weights):
 def inference(model, X, y, sample_weight=None):
     """See ``LogisticRegression.inference``."""
     if not hasattr(model, "coef_"):
-        raise not_fitted_error("this LogisticRegression is not fitted yet; call "
-                               "fit(X, y) first")
+        raise not_fitted_error(model)
     model._validated_params(partial=True)
     given_names = feature_names(X)
     check_feature_names(getattr(model, "feature_names_in_", None), X)

@@ -188,8 +188,7 @@ def model_document(model):
     if not hasattr(model, "coef_"):
         from ._exceptions import not_fitted_error
 
-        raise not_fitted_error("this LogisticRegression is not fitted yet; call "
-                               "fit(X, y) before save()")
+        raise not_fitted_error(model, "save()")
     kind, spec, classes = _labels(model.classes_)
     coef = model.coef_
     # after sparsify(): the file holds the values (it has no sparse form),

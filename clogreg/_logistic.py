@@ -373,8 +373,9 @@ class LogisticRegression:
         valid = set(self._param_names())
         for name, value in params.items():
             if name not in valid:
-                raise ValueError(f"invalid parameter {name!r} for LogisticRegression; "
-                                 f"valid parameters are {sorted(valid)}")
+                raise ValueError(f"invalid parameter {name!r} for "
+                                 f"{type(self).__name__}; valid parameters "
+                                 f"are {sorted(valid)}")
             setattr(self, name, value)
         return self
 
@@ -959,9 +960,7 @@ class LogisticRegression:
         (1, [1])
         """
         if "coef_" not in self.__dict__:
-            raise not_fitted_error(
-                "this LogisticRegression is not fitted yet; call fit(X, y) "
-                "before sparsify()")
+            raise not_fitted_error(self, "sparsify()")
         try:
             import scipy.sparse
         except ImportError:
@@ -991,9 +990,7 @@ class LogisticRegression:
         'ndarray'
         """
         if "coef_" not in self.__dict__:
-            raise not_fitted_error(
-                "this LogisticRegression is not fitted yet; call fit(X, y) "
-                "before densify()")
+            raise not_fitted_error(self, "densify()")
         self.coef_ = np.asarray(_dense(self.coef_))
         return self
 
@@ -1037,9 +1034,7 @@ class LogisticRegression:
         either the old model or the new one, never a mix of the two."""
         state = self.__dict__
         if "coef_" not in state:
-            raise not_fitted_error(
-                "this LogisticRegression is not fitted yet; call fit(X, y) "
-                "first")
+            raise not_fitted_error(self)
         check_feature_names(state.get("feature_names_in_"), X)
         # The NaN/infinity check runs inside the prediction pass (_predict).
         X = check_X(X, accept_sparse=True, defer_finite=True)

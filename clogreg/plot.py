@@ -51,8 +51,7 @@ def _axes(ax):
 
 def _check_fitted(model):
     if not hasattr(model, "coef_"):
-        raise not_fitted_error("this LogisticRegression is not fitted yet; call "
-                               "fit(X, y) first")
+        raise not_fitted_error(model)
 
 
 def _class_colors(n):

@@ -289,3 +289,18 @@ def test_convergence_warning_of_the_folds_is_sklearns_too():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", SkConvergenceWarning)
         model.fit(X, y)
+
+
+def test_borrowed_methods_name_the_cv_estimator():
+    # LogisticRegressionCV reuses LogisticRegression's protocol methods;
+    # their messages must name the class the user called.  Reference: the
+    # class's own name.
+    from clogreg import NotFittedError
+
+    cv = LogisticRegressionCV()
+    with pytest.raises(NotFittedError, match="this LogisticRegressionCV is not "
+                       "fitted yet; call fit"):
+        cv.predict([[0.0, 1.0]])
+    with pytest.raises(ValueError, match="invalid parameter 'Cz' for "
+                       "LogisticRegressionCV"):
+        cv.set_params(Cz=3)
