@@ -39,7 +39,8 @@ from ._validation import (
     feature_names,
 )
 
-_SCORINGS = ("accuracy", "neg_log_loss", "roc_auc", "balanced_accuracy", "f1")
+_SCORINGS = ("accuracy", "neg_log_loss", "neg_brier_score", "roc_auc",
+             "balanced_accuracy", "f1")
 
 
 class LogisticRegressionCV:
@@ -74,7 +75,7 @@ class LogisticRegressionCV:
         the penalty when this is left at 'deprecated'.
     scoring : str, callable or None, default=None
         None or 'accuracy' (weighted accuracy), 'neg_log_loss',
-        'roc_auc' (binary), 'balanced_accuracy', 'f1' (binary, the
+        'neg_brier_score', 'roc_auc' (binary), 'balanced_accuracy', 'f1' (binary, the
         positive class being ``classes_[1]``), all computed in numpy as
         scikit-learn's metrics; or a callable ``scorer(estimator, X, y)``
         (given ``sample_weight=`` too when fit has sample weights).
@@ -619,6 +620,8 @@ def _score(scoring, model, X, y, sw, classes):
         return f1(y, model.predict(X), classes, sw)
     if scoring == "neg_log_loss":
         return -log_loss(y, model.predict_proba(X), classes, sw)
+    if scoring == "neg_brier_score":
+        return -brier_score(y, model.predict_proba(X), classes, sw)
     return roc_auc(y, model.decision_function(X), classes, sw)
 
 
@@ -676,6 +679,24 @@ def log_loss(y, proba, classes, sw=None):
         raise ValueError("y has labels that are not classes of the model")
     p = np.clip(proba[np.arange(proba.shape[0]), col], eps, 1 - eps)
     return float(np.average(-np.log(p), weights=sw))
+
+
+def brier_score(y, proba, classes, sw=None):
+    """Weighted mean of the squared distance between the probabilities and
+    the one-hot labels, ``sum_k (p_ik - [y_i = c_k])^2``, halved for two
+    classes (where it equals ``(p_i1 - [y_i = c_1])^2``), as scikit-learn's
+    brier_score_loss."""
+    proba = np.asarray(proba, dtype=np.float64)
+    col = np.searchsorted(classes, y)
+    if not np.array_equal(classes.take(np.minimum(col, classes.shape[0] - 1)), y):
+        raise ValueError("y has labels that are not classes of the model")
+    sq = proba ** 2
+    rows = np.arange(proba.shape[0])
+    # (p - onehot)^2 summed over k: sum_k p_k^2 - 2 p_y + 1
+    per_row = sq.sum(axis=1) - 2.0 * proba[rows, col] + 1.0
+    if classes.shape[0] == 2:
+        per_row = 0.5 * per_row
+    return float(np.average(per_row, weights=sw))
 
 
 def roc_auc(y, scores, classes, sw=None):

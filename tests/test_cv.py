@@ -24,8 +24,8 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from clogreg import LogisticRegression, LogisticRegressionCV, _cv
 
-SCORINGS = [None, "accuracy", "neg_log_loss", "roc_auc", "balanced_accuracy",
-            "f1"]
+SCORINGS = [None, "accuracy", "neg_log_loss", "neg_brier_score", "roc_auc",
+            "balanced_accuracy", "f1"]
 
 
 def _sk(**kw):
@@ -91,6 +91,9 @@ def test_scorings_equal_sklearn_metrics(weighted):
         metrics.log_loss(y, proba, sample_weight=sw, labels=classes), rel=1e-13)
     assert _cv.roc_auc(y, z, classes, sw) == pytest.approx(
         metrics.roc_auc_score(y, z, sample_weight=sw), abs=1e-14)
+    assert _cv.brier_score(y, proba, classes, sw) == pytest.approx(
+        metrics.brier_score_loss(y, proba1, pos_label="yes", sample_weight=sw),
+        rel=1e-13)
     # multiclass: accuracy, balanced accuracy, log-loss with a missing class
     y3 = rng.integers(0, 3, n)
     p3 = rng.dirichlet(np.ones(4), n)
@@ -99,6 +102,10 @@ def test_scorings_equal_sklearn_metrics(weighted):
         metrics.balanced_accuracy_score(y3, pred3, sample_weight=sw), abs=1e-15)
     assert _cv.log_loss(y3, p3, np.arange(4), sw) == pytest.approx(
         metrics.log_loss(y3, p3, sample_weight=sw, labels=np.arange(4)),
+        rel=1e-13)
+    # Brier over 3 of 4 classes present: the labels name the fourth
+    assert _cv.brier_score(y3, p3, np.arange(4), sw) == pytest.approx(
+        metrics.brier_score_loss(y3, p3, sample_weight=sw, labels=np.arange(4)),
         rel=1e-13)
     with pytest.raises(ValueError, match="binary"):
         _cv.roc_auc(y3, p3, np.arange(4))
