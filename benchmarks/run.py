@@ -14,7 +14,7 @@ measurements (issue 5):
    intercept, so it counts for time only.
 2. One loss+gradient pass in GB/s of X read, against X.sum() on the same
    array (the machine's streaming read bandwidth), float64 and float32.
-3. The batch-GD seed's numpy step against clogreg's fixed-step gd.
+3. The batch-gradient-descent tutorial's numpy step against clogreg's fixed-step gd.
 4. One-row predict_proba latency against scikit-learn and bare numpy, and
    batch predict throughput on 200k rows against scikit-learn.
 5. Peak memory of a fit beyond X itself (in a fresh subprocess).
@@ -211,7 +211,7 @@ def gd_step_table(quick):
     lr = 1e-6
     steps = 10
 
-    def seed_steps():
+    def tutorial_steps():
         nonlocal w
         for _ in range(steps):
             p = 1 / (1 + np.exp(-(X @ w)))
@@ -226,9 +226,9 @@ def gd_step_table(quick):
             warnings.simplefilter("ignore")
             model.fit(X, y)
 
-    t_seed, _ = timed(seed_steps, 3)
+    t_seed, _ = timed(tutorial_steps, 3)
     t_ours, _ = timed(ours, 3)
-    return ("| numpy seed step (ms) | clogreg gd step (ms) | seed / clogreg |\n"
+    return ("| tutorial numpy step (ms) | clogreg gd step (ms) | tutorial / clogreg |\n"
             "|---|---|---|\n"
             f"| {t_seed / steps * 1e3:.2f} | {t_ours / steps * 1e3:.2f} | "
             f"**{t_seed / t_ours:.2f}** |")
@@ -356,7 +356,8 @@ def main():
     sections = [("Machine", machine()),
                 ("1. Fit, default settings", fit_table(q)),
                 ("2. One loss+gradient pass vs streaming read", bandwidth_table(q)),
-                ("3. The batch-GD seed's numpy step vs clogreg gd", gd_step_table(q)),
+                ("3. The batch-gradient-descent tutorial's numpy step vs clogreg gd",
+                 gd_step_table(q)),
                 ("4. Prediction", predict_table(q)),
                 ("5. Peak memory during fit, beyond X", memory_table(q)),
                 ("6. LogisticRegressionCV(Cs=10, cv=5)", cv_table(q))]

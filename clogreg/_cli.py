@@ -269,16 +269,17 @@ def _plot_format(path):
 
 
 def demo(out=sys.stdout, plot=None):
-    """Fit the batch-GD seed's simulated data with 'auto' and with 'gd';
-    with ``plot``, save the decision boundary of the 'auto' fit there."""
+    """Fit the batch-gradient-descent tutorial's simulated data with 'auto'
+    and with 'gd'; with ``plot``, save the decision boundary of the 'auto' fit there."""
     from ._config import show_config
-    from ._datasets import make_seed_clouds
+    from ._datasets import make_gaussian_clouds
     from ._logistic import LogisticRegression
 
     fmt = _plot_format(plot) if plot is not None else None
-    X, y = make_seed_clouds()
+    X, y = make_gaussian_clouds()
     info = show_config(print_out=False)
-    print(f"clogreg {info['version']} demo: the batch-GD seed's simulated data, "
+    print(f"clogreg {info['version']} demo: the batch-gradient-descent "
+          "tutorial's simulated data, "
           f"{X.shape[0]} samples x {X.shape[1]} features ({X.dtype}); "
           f"OpenMP {'on' if info['openmp'] else 'off'}, "
           f"{info['threads']} thread(s)", file=out)
@@ -304,7 +305,7 @@ def demo(out=sys.stdout, plot=None):
 
         fig = Figure(figsize=(7, 5.5), dpi=100)
         ax = plots.decision_boundary(models["auto"], X, y, ax=fig.subplots())
-        ax.set_title("Decision boundary of the seed's simulated data")
+        ax.set_title("Decision boundary of the batch-gradient-descent tutorial's data")
         fig.tight_layout()
         write_atomically(plot, lambda f: fig.savefig(f, format=fmt))
         print(f"decision boundary saved to {plot}", file=out)
@@ -511,7 +512,8 @@ def build_parser():
                         version=f"clogreg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="fit the seeds' simulated dataset and report")
+    p = sub.add_parser("demo", help="fit the batch-gradient-descent tutorial's "
+                       "simulated data and report")
     p.add_argument("--plot", metavar="FILE.png",
                    help="save the decision boundary to this image file "
                         "(needs matplotlib: pip install clogreg[plot])")

@@ -1,13 +1,13 @@
-"""The demo dataset: the batch-gradient-descent seed's simulated data."""
+"""The demo dataset: the batch-gradient-descent tutorial's simulated data."""
 
 import numpy as np
 
 
-def make_seed_clouds(n_per_class=10000, seed=10):
-    """Two correlated Gaussian clouds, as in the batch-GD seed.
+def make_gaussian_clouds(n_per_class=10000, seed=10):
+    """Two correlated Gaussian clouds, as in the batch-gradient-descent tutorial.
 
     Class 0 ~ N([0, 0], [[1, .5], [.5, 1]]), class 1 ~ N([1, 4], same
-    covariance), ``n_per_class`` points each, float32 features (the seed
+    covariance), ``n_per_class`` points each, float32 features (the tutorial
     casts with ``astype(np.float32)``).  Uses numpy's legacy
     ``RandomState``, whose stream numpy keeps stable across releases, so
     the data are the same everywhere.
@@ -19,8 +19,8 @@ def make_seed_clouds(n_per_class=10000, seed=10):
 
     Examples
     --------
-    >>> from clogreg._datasets import make_seed_clouds
-    >>> X, y = make_seed_clouds(100)
+    >>> from clogreg._datasets import make_gaussian_clouds
+    >>> X, y = make_gaussian_clouds(100)
     >>> X.shape, X.dtype.name, int(y.sum())
     ((200, 2), 'float32', 100)
     """

@@ -75,7 +75,7 @@ def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
 
     Examples
     --------
-    The seeds' example:
+    The softmax tutorial's example:
 
     >>> import clogreg
     >>> clogreg.softmax([8, 5, 2]).round(8).tolist()

@@ -884,7 +884,7 @@ class LogisticRegression:
 
         Examples
         --------
-        The AND gate of the seeds:
+        The AND gate of the known-coefficients tutorial:
 
         >>> from clogreg import LogisticRegression
         >>> gate = LogisticRegression.from_coef([[2.5, 2.5]], [-4.0])

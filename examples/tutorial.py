@@ -1,4 +1,4 @@
-"""The seeds' path through logistic regression, with clogreg.
+"""The tutorials' path through logistic regression, with clogreg.
 
 The tutorials this project grew from build logistic regression with numpy
 loops.  This script walks the same path, in their order, with clogreg:
@@ -8,11 +8,11 @@ loops.  This script walks the same path, in their order, with clogreg:
 3. gradient descent;       7. softmax, and three classes of iris;
 4. mini-batches;           8. pictures: decision boundary and loss curve;
 
-and ends with what the "risk factor" users of the seeds asked for: p-values.
+and ends with what the "risk factor" users of the tutorials asked for: p-values.
 
 Run it as ``python examples/tutorial.py [OUTPUT_DIR]`` (plots go to
 OUTPUT_DIR, by default ./tutorial_output).  It needs clogreg, scikit-learn
-(for the seeds' datasets) and matplotlib (``pip install clogreg[plot]``)
+(for the tutorials' datasets) and matplotlib (``pip install clogreg[plot]``)
 for step 8, and runs in a few seconds.
 """
 
@@ -46,7 +46,7 @@ def main(out_dir="tutorial_output"):
     print("z:                ", z.tolist())
     print("sigmoid(z):       ", clogreg.sigmoid(z).round(6).tolist())
     print("1 / (1 + exp(-z)):", (1 / (1 + np.exp(-z))).round(6).tolist())
-    # The seeds' one-liner overflows for large negative scores; the engine's
+    # The tutorials' one-liner overflows for large negative scores; the engine's
     # kernel switches to exp(z) below -700 and never warns.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -58,18 +58,18 @@ def main(out_dir="tutorial_output"):
     section("2. The loss: cross-entropy, the negative log-likelihood")
     y_true = np.array([1, 0, 1, 1])
     p = np.array([0.9, 0.2, 0.6, 0.99])
-    seed_loss = -np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
+    tutorial_loss = -np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))
     # The same number from a model: a single feature whose log-odds are
     # log(p / (1 - p)) reproduces these probabilities.
     one = LogisticRegression.from_coef([[1.0]], [0.0])
     logp = one.predict_log_proba(np.log(p / (1 - p)).reshape(-1, 1))
     model_loss = -logp[np.arange(4), y_true].mean()
-    print(f"cross-entropy by the seed's formula: {seed_loss:.10f}")
+    print(f"cross-entropy by the tutorial's formula: {tutorial_loss:.10f}")
     print(f"cross-entropy from predict_log_proba: {model_loss:.10f}")
 
     # ------------------------------------------------------------------ 3
-    section("3. Gradient descent on the batch-GD seed's simulated data")
-    rng = np.random.RandomState(10)                 # the seed's data
+    section("3. Gradient descent on the batch-gradient-descent tutorial's data")
+    rng = np.random.RandomState(10)                 # the tutorial's data
     cov = [[1, 0.5], [0.5, 1]]
     x1 = rng.multivariate_normal([0, 0], cov, 10000)
     x2 = rng.multivariate_normal([1, 4], cov, 10000)
@@ -80,7 +80,7 @@ def main(out_dir="tutorial_output"):
                             callback=lambda it, f: trace.append((it, f)) and False)
     gd.fit(X, y)
     for it, f in trace:
-        if it == 1 or it % 5 == 0:      # the seed prints its log-likelihood
+        if it == 1 or it % 5 == 0:      # the tutorial prints its log-likelihood
             print(f"  iteration {it:3d}: mean log-loss {f:.6f}")
     print(f"gradient descent: {gd.n_iter_[0]} iterations, weights "
           f"{np.round(gd.coef_[0].astype(float), 4).tolist()}, intercept "
@@ -97,13 +97,15 @@ def main(out_dir="tutorial_output"):
                                  random_state=1, n_clusters_per_class=1)
     sgd = LogisticRegression(solver="sgd", batch_size=100, max_iter=1000,
                              standardize=True, random_state=0).fit(Xc, yc)
-    print(f"make_classification accuracy (the seed reports 1.0): {sgd.score(Xc, yc)}")
+    print("make_classification accuracy (the tutorial reports 1.0): "
+          f"{sgd.score(Xc, yc)}")
     Xm, ym = make_moons(n_samples=100, noise=0.24, random_state=0)
     moons = LogisticRegression(solver="sgd", batch_size=100, max_iter=1000,
                                standardize=True, random_state=0).fit(Xm, ym)
-    print(f"make_moons accuracy (a straight line can only do so much; the seed "
+    print(f"make_moons accuracy (a straight line can only do so much; the tutorial "
           f"reports 0.87): {moons.score(Xm, ym)}")
-    # The seed's "NaN in my losses": unnormalised data and too large a step.
+    # The mini-batch tutorial's "NaN in my losses": unnormalised data and too
+    # large a step.
     try:
         LogisticRegression(solver="sgd", learning_rate=1e6, penalty=None,
                            max_iter=50).fit(Xc * 1e150, yc)
@@ -166,7 +168,7 @@ def main(out_dir="tutorial_output"):
             print(f"saved {path}")
 
     # ------------------------------------------------------------ p-values
-    section("Beyond the seeds: standard errors and p-values")
+    section("Beyond the tutorials: standard errors and p-values")
     rng = np.random.default_rng(0)
     age = rng.uniform(20, 80, size=500)
     dose = rng.normal(size=500)

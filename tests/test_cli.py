@@ -24,7 +24,7 @@ from sklearn.metrics import log_loss
 import clogreg
 from clogreg import LogisticRegression, _cli
 from clogreg.__main__ import demo, main
-from clogreg._datasets import make_seed_clouds
+from clogreg._datasets import make_gaussian_clouds
 
 
 def test_demo_reports_both_solvers_with_sklearn_accuracy():
@@ -33,7 +33,7 @@ def test_demo_reports_both_solvers_with_sklearn_accuracy():
     text = out.getvalue()
     lines = {line.split()[0]: line.split() for line in text.splitlines()[3:]}
     assert set(lines) == {"auto", "gd"}
-    X, y = make_seed_clouds()
+    X, y = make_gaussian_clouds()
     sk = SkLogisticRegression().fit(X.astype(np.float64), y)
     for row in lines.values():
         accuracy = float(row[4])

@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
 import clogreg
 from clogreg import LogisticRegression
-from clogreg._datasets import make_seed_clouds
+from clogreg._datasets import make_gaussian_clouds
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 
@@ -30,7 +30,7 @@ def test_and_gate_from_known_coefficients_reproduces_the_seed():
 
 
 def test_seed_simulated_data_unpenalized_equals_sklearn_c_inf():
-    X, y = make_seed_clouds()
+    X, y = make_gaussian_clouds()
     X = X.astype(np.float64)
     sk = SkLogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y)
     ours = LogisticRegression(penalty=None, tol=1e-10, max_iter=1000).fit(X, y)

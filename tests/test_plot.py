@@ -23,7 +23,7 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from clogreg import ConvergenceWarning, LogisticRegression, NotFittedError, plot  # noqa: E402
-from clogreg._datasets import make_seed_clouds  # noqa: E402
+from clogreg._datasets import make_gaussian_clouds  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def boundary_points(ax):
 
 
 def test_binary_boundary_is_where_the_engine_says_probability_one_half():
-    X, y = make_seed_clouds(500)
+    X, y = make_gaussian_clouds(500)
     model = LogisticRegression().fit(X, y)
     ax = plot.decision_boundary(model, X, y, ax=new_axes())
     ends = boundary_points(ax)
@@ -170,7 +170,7 @@ def test_multinomial_regions_have_the_colour_of_the_predicted_class():
 
 
 def test_plots_render_to_png(tmp_path):
-    X, y = make_seed_clouds(2000)
+    X, y = make_gaussian_clouds(2000)
     model = LogisticRegression(solver="gd", max_iter=200).fit(X, y)
     fig = Figure(figsize=(12, 4), dpi=100)
     axes = fig.subplots(1, 3)

@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
-from clogreg._datasets import make_seed_clouds
+from clogreg._datasets import make_gaussian_clouds
 
 TUTORIAL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "examples", "tutorial.py")
@@ -59,16 +59,16 @@ def test_prints_the_numbers_the_seeds_publish(run):
     assert ast.literal_eval(value(stdout, "AND gate predictions")) == [0, 0, 0, 1]
     assert_allclose(ast.literal_eval(value(stdout, "softmax([8, 5, 2])")),
                     [0.95033021, 0.04731416, 0.00235563], atol=5e-9)
-    assert value(stdout, "make_classification accuracy (the seed reports "
+    assert value(stdout, "make_classification accuracy (the tutorial reports "
                          "1.0)") == "1.0"
-    seed, ours = (float(v) for v in re.findall(
+    tutorial, ours = (float(v) for v in re.findall(
         r"^cross-entropy .*: ([\d.]+)$", stdout, re.M))
-    assert seed == ours
+    assert tutorial == ours
 
 
 def test_fits_agree_with_scikit_learn(run):
     stdout, _, _ = run
-    X, y = make_seed_clouds()
+    X, y = make_gaussian_clouds()
     sk = SkLogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(
         X.astype(np.float64), y)
     accuracy = float(value(stdout, "gradient descent accuracy"))
