@@ -400,12 +400,33 @@ def test_conflicting_penalty_and_l1_ratio_warn_as_sklearn(penalty, l1_ratio,
     assert_array_equal(ours.coef_, explicit.coef_)
 
 
+def _equivalent(params):
+    """The same penalty, spelt the other way (the reference fit)."""
+    if params == {"penalty": "l1"}:
+        return {"l1_ratio": 1.0}
+    if params == {"l1_ratio": 0.3}:
+        return {"penalty": "elasticnet", "l1_ratio": 0.3}
+    if params == {"penalty": "elasticnet", "l1_ratio": 0.3}:
+        return {"l1_ratio": 0.3}
+    if params == {"C": np.inf}:
+        return {"penalty": None}
+    return {"C": np.inf}                     # penalty=None
+
+
 @pytest.mark.parametrize("params", [{"penalty": "l1"}, {"l1_ratio": 0.3},
                                     {"penalty": "elasticnet", "l1_ratio": 0.3},
                                     {"C": np.inf}, {"penalty": None}])
 def test_no_warning_without_a_conflict(params):
+    # No warning at all, and the same model as the other spelling of the
+    # same penalty (reference: that fit, bit for bit).
     X, y = _binary()
-    LogisticRegression(**params).fit(X, y)     # filterwarnings = error
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = LogisticRegression(**params).fit(X, y)
+        reference = LogisticRegression(**_equivalent(params)).fit(X, y)
+    assert [str(w.message) for w in caught] == []
+    assert_array_equal(model.coef_, reference.coef_)
+    assert_array_equal(model.intercept_, reference.intercept_)
 
 
 def test_penalty_none_with_c_warns_as_sklearn():
