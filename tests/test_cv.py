@@ -243,6 +243,27 @@ def test_refit_starts_from_the_fold_mean_and_reaches_the_full_fit():
     assert_array_equal(cvm.predict(X), full.predict(X))
 
 
+def test_newton_path_keeps_multinomial_intercepts_centred():
+    # reference: scikit-learn's newton-cholesky on each training fold at
+    # each C, whose multinomial intercepts sum to 0.  The loss is flat
+    # along a shift shared by every class's intercept; before the fix a
+    # warm-started Newton-CG step followed that flat direction and moved
+    # all three intercepts of the unscaled iris path by 0.16.
+    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+    X, y = load_iris(return_X_y=True)
+    cvm = LogisticRegressionCV(solver="newton", tol=1e-8,
+                               scoring="neg_log_loss").fit(X, y)
+    for f, (train, _) in enumerate(StratifiedKFold(5).split(X, y)):
+        for i, C in enumerate(cvm.Cs_[:7]):     # C <= 21.5
+            ref = SkLogisticRegression(C=C, solver="newton-cholesky",
+                                       tol=1e-10).fit(X[train], y[train])
+            for c in range(3):
+                assert_allclose(cvm.coefs_paths_[c][f, i, -1], ref.intercept_[c],
+                                atol=1e-6)
+                assert_allclose(cvm.coefs_paths_[c][f, i, :-1], ref.coef_[c],
+                                atol=1e-6)
+
+
 def test_no_runtime_import_of_sklearn():
     # A fresh interpreter fits and scores with no scikit-learn module loaded
     # (reference: its sys.modules), and gets the score of the same fit made

@@ -17,14 +17,6 @@ from clogreg import LogisticRegression, LogisticRegressionCV
 SEEDS = [0, 1, 42]
 
 
-# Known gap (issue 13): at the default tol=1e-4 our newton stops a few 1e-6
-# from the optimum (measured on these data: the cold fit 2e-6..9e-6 away,
-# the CV's refit, started from the folds' mean, 1e-6..2e-6 away), short of
-# this 6-decimal comparison of the two; scikit-learn's newton-cholesky ends
-# on a full Newton step.  A final Newton step at the stopping point would
-# close it.
-@pytest.mark.xfail(strict=True, reason="newton at tol=1e-4 stops a few 1e-6 "
-                   "from the optimum; the test compares two fits to 6 decimals")
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("use_legacy_attributes", [True, False])
 def test_logistic_cv(seed, use_legacy_attributes):
