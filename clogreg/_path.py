@@ -244,6 +244,11 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
                                           curve)
         separable = bool(status in (0, 4) and alpha == 0.0 and l1 == 0.0
                          and _still_descending(obj, theta))
+        if n_iter == 0 and points:
+            # The previous point already meets tol here: keep its exact
+            # parameters, which the carry's rescaling would move by an ulp
+            # (a path's coefficient norms must not decrease with C).
+            theta, scale = points[-1].theta.copy(), points[-1].scale
         points.append(PathPoint(theta.copy(), scale, int(n_iter), int(status),
                                 int(n_passes), curve, separable))
         if status == 3:

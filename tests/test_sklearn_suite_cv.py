@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_almost_equal, assert_array_equal
 from sklearn.datasets import load_iris, make_classification
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import scale
 
 from clogreg import LogisticRegression, LogisticRegressionCV
 
@@ -98,14 +100,12 @@ def test_logistic_cv_mock_scorer():
 
 
 @pytest.mark.parametrize("use_legacy_attributes", [True, False])
-def test_multinomial_cv_iris_shapes(use_legacy_attributes):
-    # the shape half of test_multinomial_cv_iris (the OvR comparison needs
-    # scikit-learn's OneVsRestClassifier grid search, not ported)
+def test_multinomial_cv_iris(use_legacy_attributes):
     X, y = load_iris(return_X_y=True)
     n_samples, n_features = X.shape
     n_cv = 2
     precomputed_folds = list(StratifiedKFold(n_cv).split(X, y))
-    clf = LogisticRegressionCV(cv=precomputed_folds, solver="newton",
+    clf = LogisticRegressionCV(cv=precomputed_folds, solver="newton-cholesky",
                                use_legacy_attributes=True, scoring="neg_log_loss")
     clf.fit(X, y)
     assert clf.coef_.shape == (3, n_features)
@@ -115,6 +115,85 @@ def test_multinomial_cv_iris_shapes(use_legacy_attributes):
     assert clf.Cs_.shape == (10,)
     scores = np.asarray(list(clf.scores_.values()))
     assert scores.shape == (3, n_cv, 10)
+
+    # multinomial beats one-vs-rest on iris
+    clf_ovr = GridSearchCV(
+        OneVsRestClassifier(LogisticRegression(solver="newton-cholesky")),
+        {"estimator__C": np.logspace(-4, 4, num=10)},
+        scoring="neg_log_loss").fit(X, y)
+    for solver in ["lbfgs", "newton-cg", "sag", "saga"]:
+        max_iter = 500 if solver in ["sag", "saga"] else 30
+        clf_multi = LogisticRegressionCV(
+            solver=solver, max_iter=max_iter, random_state=42,
+            tol=1e-3 if solver in ["sag", "saga"] else 1e-2, cv=2,
+            scoring="neg_log_loss", use_legacy_attributes=use_legacy_attributes)
+        if solver == "lbfgs":
+            X = scale(X)
+        clf_multi.fit(X, y)
+        multi_score = clf_multi.score(X, y)
+        ovr_score = clf_ovr.score(X, y)
+        assert multi_score > ovr_score
+        assert clf.coef_.shape == clf_multi.coef_.shape
+        assert_array_equal(clf_multi.classes_, [0, 1, 2])
+        if use_legacy_attributes:
+            coefs_paths = np.asarray(list(clf_multi.coefs_paths_.values()))
+            assert coefs_paths.shape == (3, n_cv, 10, n_features + 1)
+            assert clf_multi.Cs_.shape == (10,)
+            scores = np.asarray(list(clf_multi.scores_.values()))
+            assert scores.shape == (3, n_cv, 10)
+            # the coefficient norm increases with C
+            for fold in range(clf_multi.coefs_paths_[0].shape[0]):
+                coefs = [clf_multi.coefs_paths_[c][fold, :, :-1]
+                         for c in clf_multi.classes_]
+                coefs = np.swapaxes(coefs, 1, 0).reshape(len(clf_multi.Cs_), -1)
+                norms = np.sum(coefs * coefs, axis=1)
+                assert np.all(np.diff(norms) >= 0)
+        else:
+            n_folds, n_cs, n_l1_ratios, n_classes, n_dof = 2, 10, 1, 3, n_features + 1
+            assert clf_multi.coefs_paths_.shape == (n_folds, n_l1_ratios, n_cs,
+                                                    n_classes, n_dof)
+            assert isinstance(clf_multi.C_, float)
+            assert isinstance(clf_multi.l1_ratio_, float)
+            assert clf_multi.scores_.shape == (n_folds, n_l1_ratios, n_cs)
+            for fold in range(clf_multi.coefs_paths_.shape[0]):
+                coefs = clf_multi.coefs_paths_[fold, 0, :, :, :-1]
+                norms = np.sum(coefs * coefs, axis=(-2, -1))
+                assert np.all(np.diff(norms) >= 0)
+
+    # folds with missing classes: KFold(3) on iris separates the classes
+    cv = KFold(n_splits=3)
+    classes = np.unique(y)
+    assert len(classes) == 3
+    for train, test in cv.split(X, y):
+        assert len(np.unique(y[train])) == 2
+        assert len(np.unique(y[test])) == 1
+        assert set(y[train]) & set(y[test]) == set()
+    clf = LogisticRegressionCV(cv=cv, use_legacy_attributes=False,
+                               scoring="accuracy").fit(X, y)
+    assert np.all(clf.scores_ == 0.0)
+    clf = LogisticRegressionCV(cv=cv, scoring="neg_brier_score",
+                               Cs=np.logspace(-6, 3, 10),
+                               use_legacy_attributes=False).fit(X, y)
+    assert clf.C_ == 1e-6
+    brier_scores = -clf.scores_
+    assert np.all(brier_scores > 0.7 * 2)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("l1_ratio", [1, 0])
+def test_logistic_regression_cv_refit(seed, l1_ratio):
+    # saga at tol=1e-12 is our L-BFGS/OWL-QN: the refit from the folds' mean
+    # and the cold fit must meet at the same optimum
+    X, y = make_classification(n_samples=100, n_features=20, random_state=seed)
+    common_params = dict(solver="saga", random_state=seed, max_iter=10000,
+                         tol=1e-12)
+    lr_cv = LogisticRegressionCV(Cs=[1.0], l1_ratios=(l1_ratio,), refit=True,
+                                 scoring="neg_log_loss",
+                                 use_legacy_attributes=False, **common_params)
+    lr_cv.fit(X, y)
+    lr = LogisticRegression(C=1.0, l1_ratio=l1_ratio, **common_params)
+    lr.fit(X, y)
+    assert_allclose(lr_cv.coef_, lr.coef_)
 
 
 @pytest.mark.parametrize("l1_ratios", ((0,), np.linspace(0, 1, 2)))
