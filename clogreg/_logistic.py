@@ -1113,7 +1113,10 @@ class LogisticRegression:
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Log of ``predict_proba``, computed without rounding tiny
-        probabilities to 0 first.
+        probabilities to 0 first; float64.  Where ``predict_proba``
+        returns exactly 1 (with float32 X, any probability within 3e-8 of
+        1), the log is exactly 0, so that ``np.log(predict_proba(X))``
+        agrees with it to the precision of X's dtype.
 
         Examples
         --------
@@ -1122,23 +1125,21 @@ class LogisticRegression:
         >>> float(gate.predict_log_proba([[0, 0]])[0, 1].round(4))
         -4.0181
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
+        X, Xm, coef, intercept, classes = self._check_predict_input(X)
+        scores = np.empty((X.shape[0], coef.shape[0]))
+        self._predict(0, X, Xm, coef, intercept, scores, None)
+        proba = np.empty((X.shape[0], max(coef.shape[0], 2)))
+        self._predict(1, X, Xm, coef, intercept, proba, None)
+        one = proba.astype(X.dtype, copy=False) == 1    # as predict_proba
+        if coef.shape[0] == 1:
             # log sigmoid(z) = -log(1 + exp(-z))
-            return np.column_stack([-np.logaddexp(0, scores),
-                                    -np.logaddexp(0, -scores)])
-        top = scores.max(axis=1, keepdims=True)
-        infinite = np.isinf(top[:, 0])
-        if infinite.any():
-            # As predict_proba: the classes at an infinite maximum share the
-            # probability (log(1 / n_top)), the others get log(0) = -inf;
-            # computed on scores of 0 / -inf to avoid inf - inf.
-            scores = scores.copy()
-            at_top = scores[infinite] == top[infinite]
-            scores[infinite] = np.where(at_top, 0.0, -np.inf)
-            top[infinite] = 0.0
-        lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
-        return scores - lse
+            z = scores[:, 0]
+            log_proba = np.column_stack([-np.logaddexp(0, z),
+                                         -np.logaddexp(0, -z)])
+        else:
+            log_proba = _log_softmax(scores)
+        log_proba[one] = 0.0
+        return log_proba
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each row, as labels from ``classes_``.
@@ -1223,6 +1224,22 @@ class LogisticRegression:
         ([-3.0351, 1.214], [0.233, 0.183])
         """
         return _inference(self, X, y, sample_weight)
+
+
+def _log_softmax(scores):
+    """Row-wise log-softmax of float64 scores, +-inf handled."""
+    top = scores.max(axis=1, keepdims=True)
+    infinite = np.isinf(top[:, 0])
+    if infinite.any():
+        # As predict_proba: the classes at an infinite maximum share the
+        # probability (log(1 / n_top)), the others get log(0) = -inf;
+        # computed on scores of 0 / -inf to avoid inf - inf.
+        scores = scores.copy()
+        at_top = scores[infinite] == top[infinite]
+        scores[infinite] = np.where(at_top, 0.0, -np.inf)
+        top[infinite] = 0.0
+    lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+    return scores - lse
 
 
 def _engine_solver(name, penalty):

@@ -156,11 +156,11 @@ def _still_descending(obj, theta):
 
 
 def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
-           precondition, curve):
-    """Run ``solver`` on ``obj`` from ``theta`` (in place):
-    (n_iter, status, n_passes)."""
-    max_iter = int(est.max_iter)
-    tol = float(est.tol)
+           precondition, curve, tol=None, max_iter=None):
+    """Run ``solver`` on ``obj`` from ``theta`` (in place), with est's tol
+    and max_iter unless given: (n_iter, status, n_passes)."""
+    max_iter = int(est.max_iter if max_iter is None else max_iter)
+    tol = float(est.tol if tol is None else tol)
     callback, verbose = est.callback, int(est.verbose)
     if solver == "lbfgs":
         return solvers.lbfgs(obj, theta, tol, max_iter, _LBFGS_MEMORY,
@@ -242,13 +242,22 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
         n_iter, status, n_passes = _solve(est, solver, obj, theta, X, Xm, sw,
                                           k, alpha, mean, scale, precondition,
                                           curve)
+        if n_iter == 0 and points and est.max_iter > 0:
+            # The previous point, carried, already meets tol at this C: take
+            # one step anyway, so that every point is solved at its own C
+            # (scikit-learn's checks expect n_iter_ >= 1).
+            carried = theta.copy()
+            n_iter, _, more = _solve(est, solver, obj, theta, X, Xm, sw, k,
+                                     alpha, mean, scale, precondition, curve,
+                                     tol=0.0, max_iter=1)
+            n_passes += more
+            if np.array_equal(theta, carried):
+                # No step was taken: keep the previous point's exact
+                # parameters, which the carry's rescaling moved by an ulp
+                # (coefficient norms must not decrease with C).
+                theta, scale = points[-1].theta.copy(), points[-1].scale
         separable = bool(status in (0, 4) and alpha == 0.0 and l1 == 0.0
                          and _still_descending(obj, theta))
-        if n_iter == 0 and points:
-            # The previous point already meets tol here: keep its exact
-            # parameters, which the carry's rescaling would move by an ulp
-            # (a path's coefficient norms must not decrease with C).
-            theta, scale = points[-1].theta.copy(), points[-1].scale
         points.append(PathPoint(theta.copy(), scale, int(n_iter), int(status),
                                 int(n_passes), curve, separable))
         if status == 3:

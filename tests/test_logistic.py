@@ -111,6 +111,37 @@ def test_binary_prediction_methods_agree_with_numpy():
     assert model.score(X, y) == np.mean(model.predict(X) == y)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_float32_log_proba_is_the_log_of_the_returned_probabilities(n_classes):
+    # float32 probabilities within 3e-8 of 1 round to exactly 1; their log
+    # must then be 0 (scikit-learn's check_classifiers_train: atol 1e-9),
+    # while every other entry keeps the float64-accurate log.  Reference:
+    # numpy float64 log-softmax of the float64 scores.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 2)).astype(np.float32)
+    coef = [[9.0, 1.0]] if n_classes == 2 else [[9.0, 0.0], [0.0, 1.0], [-9.0, 0.0]]
+    model = LogisticRegression.from_coef(coef, [0.0] * len(coef),
+                                         classes=np.arange(n_classes))
+    proba = model.predict_proba(X)
+    log_proba = model.predict_log_proba(X)
+    Z = X.astype(np.float64) @ np.array(coef).T
+    if n_classes == 2:
+        Z = np.column_stack([np.zeros(len(X)), Z[:, 0]])
+    ref = Z - Z.max(axis=1, keepdims=True)
+    ref -= np.log(np.exp(ref).sum(axis=1, keepdims=True))
+    one = proba == 1
+    assert proba.dtype == np.float32 and one.sum() > 10
+    assert (ref[one] < -1e-9).any()     # accurate logs that round away
+    assert_array_equal(log_proba[one], 0.0)
+    assert_allclose(log_proba[~one], ref[~one], rtol=1e-12, atol=1e-14)  # score ulps
+    with np.errstate(divide="ignore"):
+        log_of_proba = np.log(proba.astype(np.float64))
+    # float32 rounds p by a relative 2**-24 at most: its log moves by that
+    # much, absolutely; scikit-learn's check is (rtol=8, atol=1e-9)
+    assert_allclose(log_proba, log_of_proba, rtol=0, atol=2.0**-23)
+    assert_allclose(log_proba, log_of_proba, rtol=8, atol=1e-9)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_float_dtype_is_kept_and_x_not_copied(dtype):
     X, y = make_classification(n_samples=500, n_features=5, random_state=0)

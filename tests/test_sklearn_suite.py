@@ -247,6 +247,11 @@ def test_liblinear_multiclass_raises():
         LogisticRegression(solver="liblinear").fit(IRIS.data, IRIS.target)
 
 
+# make_classification without a random_state, as in scikit-learn: about 3
+# in 1000 of its data sets are L1 problems on which scikit-learn's saga and
+# our OWL-QN both reach max_iter=100 (measured on seeds 0-2999); scikit-
+# learn's run does not turn that ConvergenceWarning into an error.
+@pytest.mark.filterwarnings("ignore::clogreg.ConvergenceWarning")
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 0.0), ("l2", 1.0)])
 def test_lr_penalty_l1ratio_incompatible(penalty, l1_ratio):
     X, y = make_classification(n_samples=20)
