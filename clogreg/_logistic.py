@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import kernels, solvers
+from ._dask import is_dask_collection
 from ._exceptions import convergence_warning, not_fitted_error
 from ._inference import InferenceResult
 from ._inference import inference as _inference
@@ -90,6 +91,20 @@ _STATUS_HINT = {
 # leave, never during a fit, so fits of different estimators run in parallel.
 _fitting: dict[int, object] = {}     # id(estimator) -> the entry's token
 _fitting_lock = threading.Lock()
+
+
+def _blockwise_on_dask(method):
+    """A prediction method that, given a Dask collection, returns a lazy
+    dask array computed block by block by this same method."""
+    @functools.wraps(method)
+    def wrapper(self, X):
+        if is_dask_collection(X):
+            from . import _dask
+            if "coef_" not in self.__dict__:
+                raise not_fitted_error(self)
+            return _dask.map_prediction(self, method.__name__, X)
+        return method(self, X)
+    return wrapper
 
 
 def _one_fit_at_a_time(method):
@@ -562,12 +577,21 @@ class LogisticRegression:
 
     def _class_weighted(self, classes, y_index, sw):
         """sample_weight times class_weight (None when both are trivial)."""
+        per_class = self._per_class_weight(
+            classes, np.bincount(y_index, minlength=classes.shape[0]))
+        if per_class is None:
+            return sw
+        w = per_class[y_index]
+        return w if sw is None else sw * w
+
+    def _per_class_weight(self, classes, counts):
+        """The weight of each class (None without class_weight), given the
+        number of samples of each (for 'balanced': n / (K * count))."""
         cw = self.class_weight
         if cw is None:
-            return sw
+            return None
         if _is_balanced(cw):
-            counts = np.bincount(y_index, minlength=classes.shape[0])
-            per_class = y_index.shape[0] / (classes.shape[0] * counts)
+            per_class = counts.sum() / (classes.shape[0] * counts)
         else:
             per_class = np.ones(classes.shape[0])
             known = {c.item() if hasattr(c, "item") else c: i
@@ -580,8 +604,7 @@ class LogisticRegression:
                         f"y; the classes are {classes.tolist()}")
                 check_scalar(weight, f"class_weight[{label!r}]", low=0)
                 per_class[known[key]] = float(weight)
-        w = per_class[y_index]
-        return w if sw is None else sw * w
+        return per_class
 
     def _standardization(self, Xm, sw, k, alpha, precondition=False,
                          freeze=False):
@@ -595,8 +618,9 @@ class LogisticRegression:
         return stats[0], change_of_variables(self, stats, k, alpha,
                                              precondition, freeze)
 
-    def _start(self, classes, y_index, sw, k, d, mean, scale):
-        """Initial theta in the solver's (possibly standardised) units."""
+    def _start(self, classes, class_totals, k, d, mean, scale):
+        """Initial theta in the solver's (possibly standardised) units;
+        ``class_totals``: the weight of each class."""
         fit_intercept = bool(self.fit_intercept)
         theta = np.zeros(k * d + (k if fit_intercept else 0))
         if (self.warm_start and hasattr(self, "coef_")
@@ -604,7 +628,7 @@ class LogisticRegression:
                 and np.array_equal(getattr(self, "classes_", None), classes)):
             theta = _theta_from_model(self, k, d, mean, scale)
         elif fit_intercept:
-            theta[k * d:] = _log_odds_start(y_index, sw, classes.shape[0])
+            theta[k * d:] = _log_odds_start(class_totals)
         return theta
 
     def _store(self, theta, classes, k, d, dtype, mean, scale):
@@ -634,7 +658,10 @@ class LogisticRegression:
             self.__dict__.pop("mean_", None)
             self.__dict__.pop("scale_", None)
 
-    def _raise_or_warn(self, status, n_iter, solver, max_iter, tol):
+    def _raise_or_warn(self, status, n_iter, solver, max_iter, tol, depth=0):
+        """Raise for a non-finite objective; warn (ConvergenceWarning, at the
+        caller of the public method ``depth`` frames further up) for the
+        other unconverged statuses."""
         if status == 3:
             raise ValueError(
                 f"the objective became NaN or infinite at iteration "
@@ -648,7 +675,8 @@ class LogisticRegression:
             warnings.warn(
                 f"clogreg: {lead.format(n_iter=n_iter)}"
                 f"{_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
-                convergence_warning(), stacklevel=4)   # the caller of fit's wrapper
+                convergence_warning(),
+                stacklevel=4 + depth)   # the caller of fit's wrapper
 
     # ---------------------------------------------------------------- fit
     @_one_fit_at_a_time
@@ -687,17 +715,33 @@ class LogisticRegression:
         ((1, 1), [0, 1])
         """
         solver, n_threads = self._validated_params()
+        self.__dict__.pop("_partial_state", None)   # fit starts a new stream
+        if any(is_dask_collection(v) for v in (X, y, sample_weight)):
+            from . import _dask
+            data, classes, names = _dask.prepare(self, X, y, sample_weight,
+                                                 solver)
+            try:
+                return self._fit_prepared(data, data, classes, None, None,
+                                          names, data.dtype, data.weight_sum,
+                                          solver, n_threads)
+            finally:
+                data.release()
         names = feature_names(X)
         X = check_X(X, accept_sparse=True)
         classes, y_index = check_y(y, X.shape[0])
         self._check_solver_classes(classes)
-        self.__dict__.pop("_partial_state", None)   # fit starts a new stream
         sw = check_sample_weight(sample_weight, X.shape[0])
         sw = self._class_weighted(classes, y_index, sw)
-        Xm = as_row_matrix(X)
+        weight_sum = float(X.shape[0] if sw is None else sw.sum())
+        return self._fit_prepared(X, as_row_matrix(X), classes, y_index, sw,
+                                  names, X.dtype, weight_sum, solver, n_threads)
+
+    def _fit_prepared(self, X, Xm, classes, y_index, sw, names, dtype,
+                      weight_sum, solver, n_threads):
+        """fit, once the data is validated: X and Xm in memory, or both a
+        Dask fit's external data (``clogreg._dask``, y_index and sw None)."""
         n, d = X.shape
         k = 1 if classes.shape[0] == 2 else classes.shape[0]
-        weight_sum = float(n if sw is None else sw.sum())
         if not weight_sum > 0:
             raise ValueError("the class weights leave every sample with weight 0")
         alpha, l1 = self._penalty_strengths(weight_sum)
@@ -708,15 +752,15 @@ class LogisticRegression:
         (point,) = path.points
         n_iter, status, n_passes = point.n_iter, point.status, point.n_passes
         curve = point.curve
-        self._raise_or_warn(status, n_iter, solver, max_iter, tol)
+        self._raise_or_warn(status, n_iter, solver, max_iter, tol, depth=1)
         if point.separable:
             warnings.warn(
                 "clogreg: the classes look linearly separable: without a penalty "
                 "the objective keeps decreasing as the coefficients grow, so no "
                 "finite optimum exists and the coefficients returned are "
                 "arbitrary in size; use a penalty (finite C)",
-                convergence_warning(), stacklevel=3)   # past _one_fit_at_a_time
-        self._store(point.theta, classes, k, d, X.dtype, path.mean, point.scale)
+                convergence_warning(), stacklevel=4)   # past fit's wrapper
+        self._store(point.theta, classes, k, d, dtype, path.mean, point.scale)
         self._set_feature_names(names)
         self._n_passes = int(n_passes)   # evaluations over X: for benchmarks
         self.n_iter_ = np.array([n_iter], dtype=np.int32)   # scikit-learn's shape
@@ -1035,7 +1079,7 @@ class LogisticRegression:
         state = self.__dict__
         if "coef_" not in state:
             raise not_fitted_error(self)
-        check_feature_names(state.get("feature_names_in_"), X)
+        check_feature_names(state.get("feature_names_in_"), X, stacklevel=5)
         # The NaN/infinity check runs inside the prediction pass (_predict).
         X = check_X(X, accept_sparse=True, defer_finite=True)
         if X.shape[1] != state["n_features_in_"]:
@@ -1073,6 +1117,7 @@ class LogisticRegression:
         return int(check_scalar(self.n_threads, "n_threads",
                                 kind=numbers.Integral, low=1))
 
+    @_blockwise_on_dask
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores: log-odds of ``classes_[1]`` (shape (n,)) for two classes,
         else the K softmax logits (shape (n, K)); always float64, as a score
@@ -1092,6 +1137,7 @@ class LogisticRegression:
         # the coefficients are float32, and must not turn into inf.
         return out.ravel() if coef.shape[0] == 1 else out
 
+    @_blockwise_on_dask
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the
         order of ``classes_``.  The dtype follows X (float32 or float64).
@@ -1111,6 +1157,7 @@ class LogisticRegression:
         self._predict(1, X, Xm, coef, intercept, out, None)
         return out.astype(X.dtype, copy=False)
 
+    @_blockwise_on_dask
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Log of ``predict_proba``, computed without rounding tiny
         probabilities to 0 first; float64.  Where ``predict_proba``
@@ -1141,6 +1188,7 @@ class LogisticRegression:
         log_proba[one] = 0.0
         return log_proba
 
+    @_blockwise_on_dask
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each row, as labels from ``classes_``.
 
@@ -1253,13 +1301,13 @@ def _engine_solver(name, penalty):
     return _SKLEARN_SOLVERS[name]
 
 
-def _log_odds_start(y_index, sample_weight, n_classes):
-    """Intercepts that reproduce the weighted class frequencies: the exact
-    optimum for a model without features, and a good start otherwise."""
-    counts = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+def _log_odds_start(counts):
+    """Intercepts that reproduce the weighted class frequencies (``counts``:
+    the weight of each class): the exact optimum for a model without
+    features, and a good start otherwise."""
     freq = np.maximum(counts / counts.sum(), 1e-12)
     log_freq = np.log(freq)
-    if n_classes == 2:
+    if counts.shape[0] == 2:
         return np.array([log_freq[1] - log_freq[0]])
     return log_freq - log_freq.mean()
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import kernels, solvers
+from ._rowmatrix import RowMatrix
 from ._steps import curvature_bound, sgd_default_step
 
 _LBFGS_MEMORY = 10
@@ -29,12 +30,28 @@ _SGD_N_ITER_NO_CHANGE = 5
 
 
 def column_statistics(Xm, sw):
-    """(mean, std) of the columns, weighted by ``sw`` (one pass over X)."""
+    """(mean, std) of the columns, weighted by ``sw`` (one pass over X).
+    External data (``clogreg._dask``) computes them with its own weights."""
+    if is_external(Xm):
+        return Xm.column_moments()[:2]
     d = Xm.shape[1]
     mean = np.zeros(d)
     std = np.zeros(d)
     kernels._column_moments(Xm, sw, mean, std)
     return mean, std
+
+
+def is_external(Xm):
+    """True for data that computes its own sums over rows (a Dask fit's
+    ``DaskData``) rather than a RowMatrix for the kernels."""
+    return not isinstance(Xm, RowMatrix)
+
+
+def class_totals(Xm, y_index, sw, n_classes):
+    """The weight of each class (sample weights times class weights)."""
+    if is_external(Xm):
+        return Xm.class_totals
+    return np.bincount(y_index, weights=sw, minlength=n_classes)
 
 
 def change_of_variables(est, stats, k, alpha, precondition=False,
@@ -230,7 +247,9 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
                                         freeze=True)
         if theta is None:
             if start is None:
-                theta = est._start(classes, y_index, sw, k, d, mean, new_scale)
+                theta = est._start(classes,
+                                   class_totals(Xm, y_index, sw, classes.shape[0]),
+                                   k, d, mean, new_scale)
             else:
                 theta = _theta_from_model(start, k, d, mean, new_scale)
         else:
@@ -238,6 +257,7 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
         scale = new_scale
         obj = solvers.Objective(Xm, y_index, sw, k, fit_intercept, alpha, l1,
                                 mean, scale, n_threads, precondition)
+        # (for external data, y_index and sw are None: it holds its own)
         curve = []
         n_iter, status, n_passes = _solve(est, solver, obj, theta, X, Xm, sw,
                                           k, alpha, mean, scale, precondition,

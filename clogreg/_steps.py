@@ -141,6 +141,8 @@ def curvature_bound(Xm, sw, k, fit_intercept, alpha, scale):
     frozen constant column (scale inf)."""
     if scale is not None:
         mean_sq = float(np.count_nonzero(np.isfinite(scale)))
+    elif hasattr(Xm, "column_moments"):     # external (Dask) data
+        mean_sq = min(Xm.column_moments(weighted=False)[3], 1e300)
     else:
         d = Xm.shape[1]
         _, mean_sq = kernels._column_moments(Xm, None, np.zeros(d), np.zeros(d))

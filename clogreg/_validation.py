@@ -411,27 +411,28 @@ def _some_names(names, limit=5):
     return shown
 
 
-def check_feature_names(fitted, X):
+def check_feature_names(fitted, X, stacklevel=4):
     """Compare X's column names with ``fitted``, the names a model was
     fitted with (its ``feature_names_in_``, or None): a mismatch is a
     ValueError; names on one side only, a UserWarning.
 
     Linear in the number of names: one elementwise comparison, then (only
-    on a mismatch) one set per side, built once.  Called two frames below
-    the user's call (predict -> _check_predict_input, or partial_fit's
-    wrapper -> its body), hence stacklevel=4.
+    on a mismatch) one set per side, built once.  ``stacklevel``: the
+    warning's, pointing at the user's call (4 for partial_fit's wrapper ->
+    its body -> here; predictions pass 5: their Dask wrapper -> the method
+    -> _check_predict_input -> here).
     """
     given = feature_names(X)
     if fitted is None and given is None:
         return
     if fitted is None:
         warnings.warn("X has feature names, but LogisticRegression was fitted "
-                      "without feature names", UserWarning, stacklevel=4)
+                      "without feature names", UserWarning, stacklevel=stacklevel)
         return
     if given is None:
         warnings.warn("X does not have valid feature names, but "
                       "LogisticRegression was fitted with feature names",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=stacklevel)
         return
     if given.shape == fitted.shape and not (given != fitted).any():
         return

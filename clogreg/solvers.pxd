@@ -42,6 +42,8 @@ cdef struct Problem:
     double* v_eff             # scratch, n_params
     double* proba             # n_samples * n_classes, for Hessian products
     int n_threads
+    void* external            # external data (a Python object) computing
+                              # the sums over rows in place of X, or NULL
 
 
 cdef class Objective:

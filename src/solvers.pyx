@@ -17,7 +17,13 @@ Design
   accepted step predicted, gradient descent the decrease its curvature
   estimate predicts along the gradient.
 * An ``Objective`` holds the data and the problem; the solvers only see
-  ``theta = [coef (K*d, row-major) | intercept (K)]`` in float64.
+  ``theta = [coef (K*d, row-major) | intercept (K)]`` in float64.  The data
+  is either a ``RowMatrix`` in this process, whose sums over rows the
+  kernels compute with the GIL released, or an external data object (a
+  Dask collection's blocks, ``clogreg._dask``) that computes the same sums
+  elsewhere: the solvers cannot tell them apart, only the data pass and
+  the Hessian product of ``smooth_objective`` / ``_hessp`` differ (see
+  ``_external_pass``).
 * L1 penalties produce exact zeros by construction: OWL-QN projects every
   step onto an orthant (Andrew & Gao, ICML 2007), gradient descent takes
   proximal (soft-thresholding) steps, and SGD clips each weight by its
@@ -40,6 +46,10 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.float cimport DBL_EPSILON
 from cpython.exc cimport PyErr_CheckSignals
+
+from time import perf_counter
+
+import numpy as np
 
 from clogreg._rowmatrix cimport RowMatrix
 from clogreg.kernels cimport Matrix, loss_gradient, hessian_product
@@ -113,29 +123,50 @@ cdef class Objective:
         original units (the change of variables only preconditions).
     """
 
-    def __init__(self, RowMatrix X, const int[::1] y, sample_weight,
+    def __init__(self, X, y, sample_weight,
                  Py_ssize_t n_classes, bint fit_intercept, double alpha,
                  double l1, mean, scale, int n_threads,
                  bint precondition=False):
         cdef const double[::1] sw
         cdef const double[::1] mu
-        cdef Py_ssize_t n = X.M.n_rows, d = X.M.n_cols, i
-        if y.shape[0] != n:
-            raise ValueError("y and X have different numbers of rows")
-        self.X = X
-        self.P.X = &X.M
-        self.P.n_samples = n
-        self.P.n_features = d
+        cdef const int[::1] yv
+        cdef RowMatrix Xr
+        cdef Py_ssize_t n, d, i
         self.P.n_classes = n_classes
         self.P.fit_intercept = fit_intercept
-        self.P.n_params = n_classes * d + (n_classes if fit_intercept else 0)
-        self.P.y = &y[0]
         self.P.alpha = alpha
         self.P.l1 = l1
         self.P.n_threads = n_threads if n_threads > 0 else 1
         self.P.proba = NULL
-        refs = [y]
-        if sample_weight is None:
+        self.P.external = NULL
+        if isinstance(X, RowMatrix):
+            Xr = X
+            n, d = Xr.M.n_rows, Xr.M.n_cols
+            yv = y
+            if yv.shape[0] != n:
+                raise ValueError("y and X have different numbers of rows")
+            self.X = Xr
+            self.P.X = &Xr.M
+            self.P.y = &yv[0]
+            refs = [y]
+        else:
+            # External data: it holds its own labels and weights (times
+            # the class weights) and computes the sums over its rows.
+            if y is not None or sample_weight is not None:
+                raise ValueError("external data holds its own labels and "
+                                 "weights: pass y=None, sample_weight=None")
+            n, d = X.n_samples, X.n_features
+            self.P.X = NULL
+            self.P.y = NULL
+            self.P.external = <void*>X
+            refs = [X]
+        self.P.n_samples = n
+        self.P.n_features = d
+        self.P.n_params = n_classes * d + (n_classes if fit_intercept else 0)
+        if self.P.external != NULL:
+            self.P.sample_weight = NULL
+            self.P.weight_sum = float(X.weight_sum)
+        elif sample_weight is None:
             self.P.sample_weight = NULL
             self.P.weight_sum = <double>n
         else:
@@ -179,8 +210,9 @@ cdef class Objective:
         free(self._proba)
 
     def enable_hessian(self):
-        """Allocate the per-row probabilities that Hessian products need."""
-        if self._proba == NULL:
+        """Allocate the per-row probabilities that Hessian products need
+        (external data keeps what it needs itself)."""
+        if self._proba == NULL and self.P.external == NULL:
             self._proba = <double*>malloc(
                 self.P.n_samples * self.P.n_classes * sizeof(double))
             if self._proba == NULL:
@@ -201,8 +233,60 @@ cdef class Objective:
             f = smooth_objective(&self.P, &theta[0], &grad[0], NULL,
                                  self.P.n_samples, self.P.weight_sum, False)
         if f < 0.0:
-            raise MemoryError("clogreg: could not allocate the workspace")
+            _evaluation_failed(self)
         return f
+
+
+cdef object _evaluation_failed(Objective obj):
+    """Raise why an evaluation returned -1: the external data's exception
+    (a lost Dask worker, Ctrl-C...) when it recorded one, else the kernels'
+    failed allocation."""
+    cdef object data
+    if obj.P.external != NULL:
+        data = <object>obj.P.external
+        err = getattr(data, "_error", None)
+        if err is not None:
+            data._error = None
+            raise err
+    raise MemoryError("clogreg: could not allocate the workspace")
+
+
+cdef double _external_pass(Problem* P, const double* eff, double* grad,
+                           bint keep) noexcept nogil:
+    """Loss sum and its gradient (original units, not yet divided by the
+    weight sum) from the external data, at the effective parameters
+    ``eff``; -1.0 with the exception kept on the data object if it raised.
+    ``keep``: remember this point for the Hessian products that follow."""
+    cdef double loss = -1.0
+    cdef Py_ssize_t p = P.n_params
+    with gil:
+        data = <object>P.external
+        try:
+            loss = float(data.loss_gradient_into(
+                np.asarray(<double[:p]> <double*> eff),
+                np.asarray(<double[:p]> grad), bool(keep)))
+            if loss < 0.0:      # a negative loss sum is impossible
+                raise RuntimeError(f"external data returned loss {loss}")
+        except BaseException as exc:
+            data._error = exc
+            loss = -1.0
+    return loss
+
+
+cdef int _external_hessp(Problem* P, const double* v, double* out) noexcept nogil:
+    """Hessian of the loss sum at the last kept point, times ``v``
+    (effective units), from the external data; -1 if it raised."""
+    cdef int status = 0
+    cdef Py_ssize_t p = P.n_params
+    with gil:
+        data = <object>P.external
+        try:
+            data.hessian_product_into(np.asarray(<double[:p]> <double*> v),
+                                      np.asarray(<double[:p]> out))
+        except BaseException as exc:
+            data._error = exc
+            status = -1
+    return status
 
 
 cdef inline double _ps(const Problem* P, Py_ssize_t j) noexcept nogil:
@@ -256,10 +340,14 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
     if P.inv_scale != NULL:
         _effective(P, theta, P.theta_eff)
         eff = P.theta_eff
-    cdef double loss = loss_gradient(
-        P.X, P.y, P.sample_weight, eff, eff + Kd if P.fit_intercept else NULL,
-        P.n_classes, rows, n_rows, grad, grad + Kd if P.fit_intercept else NULL,
-        P.proba if keep_proba else NULL, P.n_threads)
+    cdef double loss
+    if P.external != NULL:      # every row: sgd's batches are refused
+        loss = _external_pass(P, eff, grad, keep_proba)
+    else:
+        loss = loss_gradient(
+            P.X, P.y, P.sample_weight, eff, eff + Kd if P.fit_intercept else NULL,
+            P.n_classes, rows, n_rows, grad, grad + Kd if P.fit_intercept else NULL,
+            P.proba if keep_proba else NULL, P.n_threads)
     if loss < 0.0:
         return -1.0
     if P.inv_scale != NULL:
@@ -290,10 +378,13 @@ cdef int _hessp(Problem* P, const double* v, double* out) noexcept nogil:
     if P.inv_scale != NULL:
         _effective(P, v, P.v_eff)
         ve = P.v_eff
-    if hessian_product(P.X, P.sample_weight, P.proba, P.n_classes, ve,
-                       ve + Kd if P.fit_intercept else NULL, out,
-                       out + Kd if P.fit_intercept else NULL,
-                       P.n_threads) != 0:
+    if P.external != NULL:
+        if _external_hessp(P, ve, out) != 0:
+            return -1
+    elif hessian_product(P.X, P.sample_weight, P.proba, P.n_classes, ve,
+                         ve + Kd if P.fit_intercept else NULL, out,
+                         out + Kd if P.fit_intercept else NULL,
+                         P.n_threads) != 0:
         return -1
     if P.inv_scale != NULL:
         _pull_back(P, out)
@@ -414,7 +505,7 @@ cdef void _soft_threshold(const Problem* P, double* x, double t) noexcept nogil:
 
 cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
                         double f, double gmax, int status,
-                        list loss_curve) except -1:
+                        list loss_curve, double t0) except -1:
     """Record the objective, check for Ctrl-C, print progress and call the
     user's callback after iteration ``it``.
 
@@ -428,7 +519,8 @@ cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
     cdef bint last = status != MAX_ITER or it == max_iter
     if verbose > 0 and (it == 1 or it % PRINT_EVERY == 0 or last):
         print(f"clogreg: iter {it:6d}  objective {f:.10g}  "
-              f"max|grad| {gmax:.3e}", flush=True)
+              f"max|grad| {gmax:.3e}  elapsed {perf_counter() - t0:.3f} s",
+              flush=True)
     if callback is not None and callback(it, f) and status == MAX_ITER:
         return CALLBACK_STOP
     return status
@@ -626,6 +718,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
     the objective after each iteration into ``loss_curve`` (length
     >= max_iter).  Returns (n_iter, status, n_evaluations).
     """
+    cdef double t0 = perf_counter()   # for verbose's elapsed time
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -657,7 +750,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
             f = _full(P, x, g, False)
             n_eval = 1
         if f < 0.0:
-            raise MemoryError("clogreg: could not allocate the workspace")
+            _evaluation_failed(obj)
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_eval
         f += P.l1 * _l1_norm(P, x)
@@ -699,7 +792,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                         break
                     n_mem = 0     # retry along steepest descent, fresh memory
             if ls == -2:
-                raise MemoryError("clogreg: could not allocate the workspace")
+                _evaluation_failed(obj)
             if ls != 0:
                 status = LINESEARCH_FAILED
                 break
@@ -751,7 +844,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                 status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve)
+                                    status, loss_curve, t0)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -775,6 +868,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
     out of the multinomial model's flat directions (``_drop_shared_shift``).
     Returns (n_iter, status, n_passes).
     """
+    cdef double t0 = perf_counter()   # for verbose's elapsed time
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -807,7 +901,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
             f = _full(P, x, g, True)
             n_pass = 1
         if f < 0.0:
-            raise MemoryError("clogreg: could not allocate the workspace")
+            _evaluation_failed(obj)
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_pass
         gmax = _grad_max(P, g)
@@ -862,7 +956,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                     f_new = _full(P, x_new, g_new, True)
                     n_pass += 1
             if hs != 0 or f_new < 0.0:
-                raise MemoryError("clogreg: could not allocate the workspace")
+                _evaluation_failed(obj)
             it += 1
             gs = _vdot(g, s, p)
             # r = -g - H s, so s'Hs = -s'(r + g) and the model's predicted
@@ -914,7 +1008,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                 # smaller still).
                 status = CONVERGED
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve)
+                                    status, loss_curve, t0)
             if status != MAX_ITER:
                 break
         return it, status, n_pass
@@ -957,6 +1051,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
     or s = 0 (a fixed point of the step) gives no estimate, b_i = 0.  The
     start is accepted by the gradient bound alone, as in lbfgs and newton.
     """
+    cdef double t0 = perf_counter()   # for verbose's elapsed time
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -983,7 +1078,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
             f = _full(P, x, g, False)
         n_eval = 1
         if f < 0.0:
-            raise MemoryError("clogreg: could not allocate the workspace")
+            _evaluation_failed(obj)
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_eval
         f += P.l1 * _l1_norm(P, x)
@@ -1038,7 +1133,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
                     if step < 1e-12:
                         step = 1e-12
             if f_new < 0.0:
-                raise MemoryError("clogreg: could not allocate the workspace")
+                _evaluation_failed(obj)
             if not accepted:
                 status = LINESEARCH_FAILED
                 break
@@ -1063,7 +1158,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
                     status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve)
+                                    status, loss_curve, t0)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -1109,10 +1204,14 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     gradient).  Stops when that mean has not improved by ``tol`` for
     ``n_iter_no_change`` epochs.  Returns (n_epochs, status, n_batches).
     """
+    cdef double t0 = perf_counter()   # for verbose's elapsed time
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params, n = P.n_samples
     if theta.shape[0] != p:
         raise ValueError(f"theta has {theta.shape[0]} entries, expected {p}")
+    if P.external != NULL:
+        raise ValueError("sgd draws mini-batches of rows in this process; "
+                         "external (distributed) data runs lbfgs, newton or gd")
     if batch_size < 1 or batch_size > n:
         raise ValueError("batch_size must be in [1, n_samples]")
     if not learning_rate > 0.0:
@@ -1197,7 +1296,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                     bad = not _all_finite(x, p)
                     gmax = _max_abs(g, p)
             if oom:
-                raise MemoryError("clogreg: could not allocate the workspace")
+                _evaluation_failed(obj)
             epoch += 1
             if bad:
                 status = NONFINITE
@@ -1212,7 +1311,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
             if no_improve >= n_iter_no_change:
                 status = CONVERGED
             status = _end_iteration(callback, verbose, epoch, max_iter,
-                                    epoch_loss, gmax, status, loss_curve)
+                                    epoch_loss, gmax, status, loss_curve, t0)
             if status != MAX_ITER:
                 break
         if status != NONFINITE and n_steps > 0:
