@@ -9,15 +9,14 @@ killed worker, and the numpy predictions of the fitted model.
 import os
 import time
 
+import dask.array as da
+import dask.dataframe as dd
+import distributed
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-
-import dask.array as da
-import dask.dataframe as dd
-import distributed
 
 import clogreg
 from clogreg import LogisticRegression
