@@ -136,7 +136,7 @@ def _aligned(v, X, name):
 def _prepare_block(x, y, w):
     """Validate one block as ``fit`` validates X, y and sample_weight in
     memory; return it with its sorted labels and their counts."""
-    x = check_X(x)
+    x = check_X(x, accept_sparse=True)        # dense or CSR blocks
     labels, codes = _sorted_unique(_check_labels(y, x.shape[0]))
     w = check_sample_weight(w, x.shape[0])
     counts = np.bincount(codes, minlength=labels.shape[0])

@@ -114,6 +114,35 @@ def test_float32_blocks_give_a_float32_model(client):
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
 
 
+def test_csr_blocks_fit_and_predict_as_the_dense_matrix(client):
+    # reference: the in-memory fit on the same CSR matrix
+    import scipy.sparse as sp
+    rng = np.random.default_rng(17)
+    X = sp.random(1000, 30, density=0.1, format="csr", random_state=17)
+    y = (X @ rng.normal(size=30) > 0).astype(int)
+    Xd = da.from_array(X, chunks=(250, 30), asarray=False)
+    yd = da.from_array(y, chunks=250)
+    for params in (dict(), dict(solver="newton"), dict(standardize=True)):
+        ours = LogisticRegression(tol=1e-10, **params).fit(Xd, yd)
+        ref = LogisticRegression(tol=1e-10, **params).fit(X, y)
+        assert_allclose(ours.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    assert_array_equal(ours.predict_proba(Xd).compute(), ours.predict_proba(X))
+
+
+def test_warm_start_continues_from_the_previous_fit(client):
+    # reference: the in-memory warm-started fit (newton, max_iter=2 twice)
+    X, y = _data(seed=19)
+    Xd, yd = _dask(X, y)
+    ours = LogisticRegression(solver="newton", warm_start=True, max_iter=2)
+    ref = LogisticRegression(solver="newton", warm_start=True, max_iter=2)
+    for _ in range(2):
+        with pytest.warns(clogreg.ConvergenceWarning):
+            ours.fit(Xd, yd)
+        with pytest.warns(clogreg.ConvergenceWarning):
+            ref.fit(X, y)
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
 def test_bitwise_identical_for_one_and_two_workers(client):
     X, y = _data(n_classes=3, seed=5)
     Xd, yd = _dask(X, y, chunk=150)
