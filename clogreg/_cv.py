@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._exceptions import convergence_warning
-from ._logistic import _STATUS_HINT, LogisticRegression, _is_balanced
+from ._logistic import _STATUS_HINT, LogisticRegression, _is_balanced, _refuse_dask
 from ._path import column_statistics, fit_path, uses_preconditioner
 from ._validation import (
     as_row_matrix,
@@ -312,6 +312,10 @@ class LogisticRegressionCV:
         >>> LogisticRegressionCV(Cs=3, cv=2).fit(X, y).Cs_.tolist()
         [0.0001, 1.0, 10000.0]
         """
+        _refuse_dask("LogisticRegressionCV.fit", (X, y, sample_weight),
+                     "its folds are fitted in memory: pass X.compute(), or "
+                     "cross-validate LogisticRegression fits on Dask "
+                     "(LogisticRegression(C=C).fit on each fold)")
         penalty, l1_ratios, Cs, solver, n_threads = self._validated()
         names = feature_names(X)
         X = check_X(X, accept_sparse=True)

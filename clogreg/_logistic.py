@@ -93,6 +93,13 @@ _fitting: dict[int, object] = {}     # id(estimator) -> the entry's token
 _fitting_lock = threading.Lock()
 
 
+def _refuse_dask(what, values, why):
+    """A TypeError for a method that does not run on Dask collections
+    (instead of numpy silently computing the whole collection here)."""
+    if any(is_dask_collection(v) for v in values):
+        raise TypeError(f"{what} does not take Dask collections: {why}")
+
+
 def _blockwise_on_dask(method):
     """A prediction method that, given a Dask collection, returns a lazy
     dask array computed block by block by this same method."""
@@ -823,6 +830,11 @@ class LogisticRegression:
         >>> m.predict([[0.0], [3.0]]).tolist()
         [0, 1]
         """
+        _refuse_dask("partial_fit", (X, y, sample_weight),
+                     "it learns from in-memory chunks: call it on each block, "
+                     "e.g. for block in X.to_delayed().ravel(): "
+                     "model.partial_fit(block.compute(), ...), or fit the "
+                     "collection whole with fit")
         _, n_threads = self._validated_params(partial=True)
         if _is_balanced(self.class_weight):
             raise ValueError("class_weight='balanced' needs the class counts of "
@@ -1217,6 +1229,12 @@ class LogisticRegression:
         1.0
         """
         pred = self.predict(X)
+        if is_dask_collection(pred):       # X on Dask: the labels, computed
+            pred = pred.compute()
+        if is_dask_collection(y):
+            y = y.compute()
+        if is_dask_collection(sample_weight):
+            sample_weight = sample_weight.compute()
         y = np.asarray(y)
         if y.shape != pred.shape:
             raise ValueError(f"y has shape {y.shape}, expected {pred.shape}")
@@ -1271,6 +1289,9 @@ class LogisticRegression:
         >>> res.params.round(4).tolist(), res.p_value.round(3).tolist()
         ([-3.0351, 1.214], [0.233, 0.183])
         """
+        _refuse_dask("inference", (X, y, sample_weight),
+                     "it needs X in memory: pass X.compute() (the Fisher "
+                     "information is d x d, but its pass over X runs here)")
         return _inference(self, X, y, sample_weight)
 
 

@@ -249,6 +249,28 @@ def test_refusals_are_clear(client):
         LogisticRegression().fit(Xd, da.zeros(X.shape[0], chunks=250))
 
 
+def test_score_on_dask_collections_equals_numpy(client):
+    # reference: score on the same numpy arrays
+    X, y = _data(seed=21)
+    model = LogisticRegression().fit(X, y)
+    w = np.random.default_rng(21).uniform(0.5, 2.0, size=y.shape[0])
+    Xd, yd, wd = _dask(X, y, w=w)
+    assert model.score(Xd, yd) == model.score(X, y)
+    assert model.score(Xd, yd, sample_weight=wd) == model.score(X, y, sample_weight=w)
+
+
+def test_methods_that_need_memory_refuse_dask_instead_of_computing_it(client):
+    X, y = _data()
+    Xd, yd = _dask(X, y)
+    model = LogisticRegression().fit(X, y)
+    with pytest.raises(TypeError, match="partial_fit does not take Dask"):
+        LogisticRegression().partial_fit(Xd, yd, classes=[0, 1])
+    with pytest.raises(TypeError, match="inference does not take Dask"):
+        model.inference(Xd, yd)
+    with pytest.raises(TypeError, match="LogisticRegressionCV.fit does not take"):
+        clogreg.LogisticRegressionCV().fit(Xd, yd)
+
+
 def test_verbose_lines_carry_the_elapsed_time(client, capsys):
     # reference: the wall time around the fit bounds the last line's value
     X, y = _data()
