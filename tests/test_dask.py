@@ -271,6 +271,20 @@ def test_methods_that_need_memory_refuse_dask_instead_of_computing_it(client):
         clogreg.LogisticRegressionCV().fit(Xd, yd)
 
 
+def test_fit_tasks_carry_readable_names(client):
+    # reference: the scheduler's task stream of the fit (what the dashboard
+    # shows): one loss-gradient task per worker and evaluation
+    X, y = _data(seed=23)
+    with distributed.get_task_stream(client) as stream:
+        model = LogisticRegression(solver="newton").fit(*_dask(X, y))
+    keys = [str(t["key"]) for t in stream.data]
+    for prefix in ("clogreg-validate-", "clogreg-block-", "clogreg-loss-gradient-",
+                   "clogreg-hessian-product-", "clogreg-column-moments-"):
+        assert any(k.startswith(prefix) for k in keys), prefix
+    loss_tasks = [k for k in keys if k.startswith("clogreg-loss-gradient")]
+    assert len(loss_tasks) <= 2 * model._n_passes
+
+
 def test_verbose_lines_carry_the_elapsed_time(client, capsys):
     # reference: the wall time around the fit bounds the last line's value
     X, y = _data()
