@@ -1,5 +1,5 @@
 """clogreg.sigmoid and clogreg.softmax against numpy float64 references and
-the softmax seed's published output."""
+the softmax tutorial's published output."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ import clogreg
 
 
 def test_softmax_reproduces_the_seed():
-    # Published in the softmax seed: [0.95033021 0.04731416 0.00235563]
+    # Published in the softmax tutorial: [0.95033021 0.04731416 0.00235563]
     assert_allclose(clogreg.softmax([8, 5, 2]),
                     [0.95033021, 0.04731416, 0.00235563], atol=5e-9)
 

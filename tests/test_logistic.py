@@ -1,7 +1,7 @@
 """LogisticRegression: the seeds' worked examples, labels, dtypes, API.
 
 References: the seeds' published numbers (AND gate probabilities and
-predictions, the mini-batch seed's accuracy 1.0), scikit-learn's
+predictions, the mini-batch tutorial's accuracy 1.0), scikit-learn's
 LogisticRegression on the same data, and numpy float64 formulas.
 """
 
@@ -22,7 +22,7 @@ AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 def test_and_gate_from_known_coefficients_reproduces_the_seed():
     gate = LogisticRegression.from_coef([[2.5, 2.5]], [-4], classes=(0, 1))
     proba = gate.predict_proba(AND_X)[:, 1]
-    # Published in the AND-gate seed (computed there with math.exp).
+    # Published in the AND-gate tutorial (computed there with math.exp).
     assert proba.tolist() == [0.01798620996209156, 0.18242552380635635,
                               0.18242552380635635, 0.7310585786300049]
     assert gate.predict(AND_X).tolist() == [0, 0, 0, 1]
@@ -46,7 +46,7 @@ def test_minibatch_seed_make_classification_accuracy_one():
                                random_state=1, n_clusters_per_class=1)
     model = LogisticRegression(solver="sgd", batch_size=100, random_state=0)
     model.fit(X, y)
-    assert model.score(X, y) == 1.0  # the seed reports accuracy 1.0
+    assert model.score(X, y) == 1.0  # the tutorial reports accuracy 1.0
 
 
 def test_make_moons_accuracy_close_to_sklearn():

@@ -104,7 +104,7 @@ def test_max_iter_warns_with_a_hint_and_keeps_finite_coefficients():
 
 
 def test_divergent_learning_rate_raises_clear_error():
-    # The mini-batch seed's "NaN in my losses" story: unscaled data and a
+    # The mini-batch tutorial's "NaN in my losses" story: unscaled data and a
     # large fixed step.  We must raise, never return NaN.
     X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="smaller learning_rate|standardize"):
