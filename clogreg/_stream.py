@@ -106,9 +106,10 @@ def csv_to_npy(path, target, dest, *, progress=None):
                     progress(out.rows)
             if out.rows == 0:
                 raise InputError(f"{path} has a header but no data rows")
+            y = labels.values()     # its errors too leave no file behind
         if progress is not None:
             progress(out.rows, done=True)
-    return [columns[j] for j in features], labels.values()
+    return [columns[j] for j in features], y
 
 
 def _blocks(path, f, line):
