@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -502,3 +503,21 @@ def test_progress_counts_the_rows_on_a_terminal(tmp_path, capsys, monkeypatch,
     monkeypatch.setattr(sys, "stderr", stream)
     assert main([str(a) for a in args + ["--verbose"]]) == 0
     assert f"clogreg: read 250 rows of {data} (done)" in stream.getvalue()
+
+
+# ------------------------------------------------------------ README block
+def test_readme_out_of_core_example_prints_what_it_says(capsys):
+    # Reference: the printed output README.md states after each print (its
+    # lines starting with "# "), and the files it cleans up.
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    section = text.split("### Out of core on one machine\n", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    expected = [line[2:] for line in code.splitlines() if line.startswith("# ")]
+    assert len(expected) == 3
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.splitlines() == expected
+    assert not os.path.exists(namespace["folder"])
