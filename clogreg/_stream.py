@@ -82,6 +82,7 @@ def csv_to_npy(path, target, dest, *, progress=None):
     ...                       os.path.join(d, "t.npy"))
     >>> names, y.tolist(), np.load(os.path.join(d, "t.npy")).tolist()
     (['a', 'b'], ['no', 'yes'], [[1.0, 2.0], [3.0, 4.0]])
+    >>> import shutil; shutil.rmtree(d)
     """
     f = open_csv(path)
     with f:

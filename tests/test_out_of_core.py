@@ -521,3 +521,39 @@ def test_readme_out_of_core_example_prints_what_it_says(capsys):
     exec(compile(code, "README.md", "exec"), namespace)
     assert capsys.readouterr().out.splitlines() == expected
     assert not os.path.exists(namespace["folder"])
+
+
+def test_stream_module_docstring_example_runs():
+    # Reference: the example's own printed output (doctest).
+    import doctest
+
+    from clogreg import _stream
+
+    result = doctest.testmod(_stream, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_fit_reads_the_cache_through_a_memmap_and_ctrl_c_removes_it(
+        tmp_path, capsys, monkeypatch):
+    # Reference: what the fit is handed (a read-only memmap of the cache
+    # file, holding the CSV's numbers) and the directory listing after.
+    from clogreg import _logistic
+
+    data, X = _training_csv(tmp_path)
+    cache = tmp_path / "c.npy"
+    seen = {}
+
+    def interrupted_fit(self, X_given, y, sample_weight=None):
+        values = X_given.values
+        seen.update(memmap=isinstance(values, np.memmap), mode=values.mode,
+                    file=os.path.samefile(values.filename, cache),
+                    equal=np.array_equal(values, X), names=X_given.columns)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_logistic.LogisticRegression, "fit", interrupted_fit)
+    code, out, err = _run(capsys, "fit", data, "--target", "status", "--out",
+                          tmp_path / "m.json", "--cache", cache)
+    assert (code, out, err) == (130, "", "clogreg fit: interrupted\n")
+    assert seen == dict(memmap=True, mode="r", file=True, equal=True,
+                        names=["age", "bmi", "dose"])
+    assert os.listdir(tmp_path) == ["train.csv"]
