@@ -1,8 +1,8 @@
 """The command line: ``python -m clogreg`` and the ``clogreg`` script.
 
 Commands: ``demo [--plot FILE]``, ``fit DATA.csv --target COLUMN --out
-MODEL.json [options]``, ``predict MODEL.json DATA.csv [--proba] [--out
-FILE]`` and ``info MODEL.json``.
+MODEL.json [--cache PATH.npy] [options]``, ``predict MODEL.json DATA.csv
+[--proba] [--out FILE]`` and ``info MODEL.json``.
 
 Design
 ------
@@ -21,7 +21,9 @@ Design
 * CSV files are read with the csv module (no pandas); their numbers then go
   through ``clogreg._validation`` like any other input.  A CSV has a header
   row; every column but the target must be numeric; the target may hold
-  any labels (integers, numbers or strings).
+  any labels (integers, numbers or strings).  ``fit --cache`` reads the
+  same files into a ``.npy`` file a block of lines at a time instead
+  (``clogreg._stream``), with the same numbers and messages.
 """
 
 from __future__ import annotations
@@ -73,15 +75,16 @@ def write_atomically(path, write):
 class Table:
     """A CSV file's header and rows, as strings."""
 
-    def __init__(self, path, columns, rows, lines):
+    def __init__(self, path, columns, rows, lines, first_row=0):
         self.path = path
         self.columns = columns      # list of str
         self.rows = rows            # list of lists of str
         self.lines = lines          # the line number of each row, for messages
+        self.first_row = first_row  # rows before these (a chunk of a file)
 
     def where(self, i, column):
-        return (f"{self.path}: row {i + 1} (line {self.lines[i]}), column "
-                f"{self.columns[column]!r}")
+        return (f"{self.path}: row {self.first_row + i + 1} (line "
+                f"{self.lines[i]}), column {self.columns[column]!r}")
 
     def numbers(self, indices):
         """The columns ``indices`` as a float64 array of shape (n, k);
@@ -161,42 +164,60 @@ def column_positions(columns, names):
     return positions, missing
 
 
+def open_csv(path):
+    """``path`` opened for the csv module (UTF-8, a BOM skipped); a file
+    that cannot be opened is an InputError."""
+    try:
+        return open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_header(path, reader):
+    """The column names of the header row that ``reader`` (a csv.reader)
+    reads next, after any blank lines; an empty file or a header with an
+    empty or repeated name is an InputError."""
+    header = next(reader, None)
+    while header is not None and not header:
+        header = next(reader, None)
+    if header is None:
+        raise InputError(f"{path} is empty: a header row and data rows "
+                         "are needed")
+    columns = [name.strip() for name in header]
+    unnamed = next((j for j, name in enumerate(columns) if not name),
+                   len(columns))
+    repeat = first_repeat(columns)
+    if repeat is not None and repeat[2] < unnamed:
+        name, i, j = repeat
+        raise InputError(f"{path}: the header names column {name!r} "
+                         f"twice (columns {i + 1} and {j + 1})")
+    if unnamed < len(columns):
+        raise InputError(f"{path}: column {unnamed + 1} of the header "
+                         "has no name")
+    return columns
+
+
+def ragged_row(path, row, line, fields, columns):
+    return InputError(f"{path}: row {row} (line {line}) has {fields} fields, "
+                      f"but the header has {columns}")
+
+
 def read_csv(path):
     """Read a CSV file with a header row into a ``Table``.  Blank lines are
     skipped; a missing or empty file, a ragged row, a header with an empty
     or repeated name, or text that is not UTF-8 is an InputError."""
-    try:
-        f = open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    f = open_csv(path)
     rows, lines = [], []
     with f:
         reader = csv.reader(f)
         try:
-            header = next(reader, None)
-            while header is not None and not header:
-                header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path} is empty: a header row and data rows "
-                                 "are needed")
-            columns = [name.strip() for name in header]
-            unnamed = next((j for j, name in enumerate(columns) if not name),
-                           len(columns))
-            repeat = first_repeat(columns)
-            if repeat is not None and repeat[2] < unnamed:
-                name, i, j = repeat
-                raise InputError(f"{path}: the header names column {name!r} "
-                                 f"twice (columns {i + 1} and {j + 1})")
-            if unnamed < len(columns):
-                raise InputError(f"{path}: column {unnamed + 1} of the header "
-                                 "has no name")
+            columns = read_header(path, reader)
             for row in reader:
                 if not row:
                     continue
                 if len(row) != len(columns):
-                    raise InputError(
-                        f"{path}: row {len(rows) + 1} (line {reader.line_num}) has "
-                        f"{len(row)} fields, but the header has {len(columns)}")
+                    raise ragged_row(path, len(rows) + 1, reader.line_num,
+                                     len(row), len(columns))
                 rows.append(row)
                 lines.append(reader.line_num)
         except csv.Error as exc:
@@ -207,6 +228,20 @@ def read_csv(path):
     if not rows:
         raise InputError(f"{path} has a header but no data rows")
     return Table(path, columns, rows, lines)
+
+
+def target_and_features(path, columns, target):
+    """The index of the column ``target`` and the indices of the others
+    (the features); a missing target or no other column is an InputError."""
+    if target not in columns:
+        raise InputError(f"{path} has no column {target!r}; its columns "
+                         f"are {_some_columns(columns)}")
+    t = columns.index(target)
+    features = [j for j in range(len(columns)) if j != t]
+    if not features:
+        raise InputError(f"{path} has no feature columns besides the "
+                         f"target {target!r}")
+    return t, features
 
 
 class NamedColumns:
@@ -338,21 +373,61 @@ def _show_progress(args, err):
     return bool(isatty and isatty())
 
 
+class _RowProgress:
+    """Progress of ``--cache``'s pass over the CSV: the rows read and the
+    elapsed time, on ``stream``, at most every _ROW_PROGRESS_SECONDS."""
+
+    def __init__(self, stream, path):
+        self.stream = stream
+        self.path = path
+        self.start = self.last = time.perf_counter()
+
+    def __call__(self, rows, done=False):
+        now = time.perf_counter()
+        if done or now - self.last >= _ROW_PROGRESS_SECONDS:
+            print(f"clogreg: read {rows} rows of {self.path}"
+                  f"{' (done)' if done else ''}  {now - self.start:.1f} s",
+                  file=self.stream, flush=True)
+            self.last = now
+
+
+_ROW_PROGRESS_SECONDS = 1.0
+
+
 def cmd_fit(args, out, err):
+    if args.keep_cache and args.cache is None:
+        raise InputError("--keep-cache needs --cache PATH")
+    if args.cache is None:
+        table = read_csv(args.data)
+        t, features = target_and_features(args.data, table.columns, args.target)
+        names = [table.columns[j] for j in features]
+        X = NamedColumns(table.numbers(features), names)
+        return _fit_and_report(args, out, err, X, table.labels(t), names)
+
+    from ._stream import csv_to_npy
+
+    for other, what in ((args.data, "DATA.csv"), (args.out, "--out")):
+        if os.path.abspath(args.cache) == os.path.abspath(other):
+            raise InputError(f"--cache {args.cache} is also {what}; give the "
+                             "cache a path of its own")
+    progress = _RowProgress(err, args.data) if _show_progress(args, err) else None
+    names, y = csv_to_npy(args.data, args.target, args.cache, progress=progress)
+    try:
+        X = NamedColumns(np.load(args.cache, mmap_mode="r"), names)
+        status = _fit_and_report(args, out, err, X, y, names)
+        del X       # unmap before the file goes
+    finally:
+        if not args.keep_cache:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(args.cache)
+    return status
+
+
+def _fit_and_report(args, out, err, X, y, names):
+    """Fit X (a NamedColumns) and y with the command's options, save the
+    model and print the summary."""
     from ._logistic import LogisticRegression
 
-    table = read_csv(args.data)
-    if args.target not in table.columns:
-        raise InputError(f"{args.data} has no column {args.target!r}; its columns "
-                         f"are {_some_columns(table.columns)}")
-    t = table.columns.index(args.target)
-    features = [j for j in range(len(table.columns)) if j != t]
-    if not features:
-        raise InputError(f"{args.data} has no feature columns besides the "
-                         f"target {args.target!r}")
-    names = [table.columns[j] for j in features]
-    X = NamedColumns(table.numbers(features), names)
-    y = table.labels(t)
     penalty = None if args.penalty == "none" else args.penalty
     unit = "epoch" if args.solver == "sgd" else "iter"
     progress = _Progress(err, unit) if _show_progress(args, err) else None
@@ -381,7 +456,7 @@ def cmd_fit(args, out, err):
     classes = ", ".join(repr(_label(c)) for c in model.classes_)
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
     solver = "lbfgs" if model.solver == "auto" else model.solver
-    print(f"fitted {args.data}: {len(table.rows)} rows, {len(names)} features "
+    print(f"fitted {args.data}: {X.shape[0]} rows, {len(names)} features "
           f"({shown}), target {args.target!r}", file=out)
     print(f"{'classes:':<11}{classes}", file=out)
     print(f"{'solver:':<11}{solver}, {model.n_iter_[0]} "
@@ -542,6 +617,12 @@ def build_parser():
     p.add_argument("--tol", type=float, default=1e-4)
     p.add_argument("--random-state", type=int, default=None, metavar="SEED",
                    help="seed of the 'sgd' shuffling")
+    p.add_argument("--cache", metavar="PATH.npy", default=None,
+                   help="for a CSV larger than memory: stream it once into "
+                        "this .npy file and fit on it out of core (removed "
+                        "after the fit unless --keep-cache)")
+    p.add_argument("--keep-cache", action="store_true",
+                   help="keep the --cache file after the fit")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true",
                        help="no progress on stderr")

@@ -108,19 +108,51 @@ def check_sparse(X, *, name="X", defer_finite=False):
     if not data.flags.c_contiguous or data.dtype.byteorder not in "=|":
         X = X.copy()
         X.data = np.ascontiguousarray(X.data, dtype=X.data.dtype.newbyteorder("="))
-    if not getattr(X, "has_canonical_format", False):
+    if not getattr(X, "has_canonical_format", False) and _repeats_a_column(X):
         # Repeated column indices in a row add up (as in scipy), which the
         # engine's linear passes honour, but not the column statistics
         # (squares, exact constancy): sum them, into a copy, never in the
         # user's matrix.  Canonical (sorted, no repeats) CSR, the common
         # case, costs no copy; unsorted rows without repeats are kept too.
-        summed = X.copy()
-        summed.sum_duplicates()
-        if summed.nnz != X.nnz:
-            X = summed
+        X = X.copy()
+        X.sum_duplicates()
     if not defer_finite:
         check_finite(X, name=name)
     return X
+
+
+# Unsorted CSR rows are searched for a repeated column this many stored
+# entries at a time: the search costs O(block) memory, not a copy of X
+# (whose parts may be memmaps of a file larger than memory).
+_REPEAT_BLOCK = 1 << 18
+
+
+def _repeats_a_column(X):
+    """Whether some row of the CSR matrix ``X`` stores a column index twice.
+
+    Block by block of rows: each entry gets the key ``row * d + column``
+    (row local to its block, so the key fits int64 while the block has at
+    most _REPEAT_BLOCK rows), and a repeat is two equal sorted keys.
+    """
+    n, d = X.shape
+    indptr = X.indptr
+    start = 0
+    while start < n:
+        # the rows whose entries end within _REPEAT_BLOCK of the block's
+        # first entry, at least one row and at most _REPEAT_BLOCK rows
+        stop = int(np.searchsorted(indptr, indptr[start] + _REPEAT_BLOCK,
+                                   side="right")) - 1
+        stop = min(max(stop, start + 1), start + _REPEAT_BLOCK, n)
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        if hi - lo > 1:
+            rows = np.repeat(np.arange(stop - start, dtype=np.int64),
+                             np.diff(indptr[start:stop + 1]))
+            keys = rows * d + X.indices[lo:hi]
+            keys.sort()
+            if (keys[1:] == keys[:-1]).any():
+                return True
+        start = stop
+    return False
 
 
 def check_finite(X, *, name="X", source=None):
