@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 import uuid
 
 import numpy as np
@@ -270,7 +269,6 @@ class DaskData:
         self._fit_id = uuid.uuid4().hex[:8]
         self._counter = itertools.count()
         self.n_evaluations = 0
-        self.started = time.perf_counter()
 
     # -- the engine's protocol -------------------------------------------
     def _split(self, theta):
