@@ -79,8 +79,9 @@ def _client():
 
 
 # ------------------------------------------------------------- inputs
-def _as_row_blocks(X, name="X"):
-    """(dask array chunked by rows only, feature names or None)."""
+def _as_row_blocks(X, name="X", verbose=0):
+    """(dask array chunked by rows only, feature names or None); with
+    ``verbose``, a note when its column chunks are merged."""
     import dask.array as da
     names = None
     if hasattr(X, "columns") and not isinstance(X, da.Array):
@@ -104,6 +105,10 @@ def _as_row_blocks(X, name="X"):
     if X.numblocks[1] > 1:
         # The fused pass needs whole rows: one column chunk, rechunked once
         # (the blocks are persisted afterwards, so this is not repeated).
+        if verbose:
+            print(f"clogreg: {name} has {X.numblocks[1]} column chunks; "
+                  "rechunked once into one (the fused pass reads whole rows)",
+                  flush=True)
         X = X.rechunk({1: -1})
     return X, names
 
@@ -421,7 +426,7 @@ def prepare(est, X, y, sample_weight, solver):
             "solver='lbfgs' (the default), 'newton' or 'gd', or call "
             "partial_fit on the blocks in turn")
     client = _client()
-    X, names = _as_row_blocks(X)
+    X, names = _as_row_blocks(X, verbose=int(est.verbose))
     y = _aligned(y, X, "y")
     if y is None:
         raise ValueError("y is required")

@@ -297,6 +297,18 @@ def test_verbose_lines_carry_the_elapsed_time(client, capsys):
     assert elapsed == sorted(elapsed) and 0 < elapsed[-1] <= wall
 
 
+def test_column_chunks_are_merged_once_with_a_note(client, capsys):
+    # reference: the same fit on row-only chunks
+    X, y = _data(seed=25)
+    Xd = da.from_array(X, chunks=(300, 3))         # 3 column chunks
+    yd = da.from_array(y, chunks=300)
+    ours = LogisticRegression(verbose=1).fit(Xd, yd)
+    out = capsys.readouterr().out
+    assert "X has 3 column chunks; rechunked once into one" in out
+    ref = LogisticRegression().fit(*_dask(X, y, chunk=300))
+    assert_array_equal(ours.coef_, ref.coef_)
+
+
 def test_readme_dask_example_prints_what_it_says():
     # reference: the printed output README.md states for its Dask block
     import contextlib
