@@ -394,9 +394,24 @@ class _RowProgress:
 _ROW_PROGRESS_SECONDS = 1.0
 
 
+def _check_writable(path, what):
+    """An InputError now, before the fit, if ``path`` cannot be written:
+    its directory is missing or not writable, or it is a directory."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"cannot write {what} {path}: it is a directory")
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write {what} {path}: the directory {folder} "
+                         "does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write {what} {path}: the directory {folder} "
+                         "is not writable")
+
+
 def cmd_fit(args, out, err):
     if args.keep_cache and args.cache is None:
         raise InputError("--keep-cache needs --cache PATH")
+    _check_writable(args.out, "--out")
     if args.cache is None:
         table = read_csv(args.data)
         t, features = target_and_features(args.data, table.columns, args.target)
@@ -603,18 +618,21 @@ def build_parser():
     p.add_argument("--out", required=True, metavar="MODEL.json",
                    help="where to write the model")
     p.add_argument("--penalty", choices=["l2", "l1", "elasticnet", "none"],
-                   default="l2")
+                   default="l2", help="the penalty (default l2)")
     p.add_argument("--C", type=float, default=1.0, metavar="C",
                    help="inverse penalty strength (default 1.0; inf: none)")
     p.add_argument("--l1-ratio", type=float, default=None, metavar="R",
                    help="elastic-net mix in [0, 1]")
     p.add_argument("--solver", choices=["auto", "lbfgs", "newton", "gd", "sgd"],
-                   default="auto")
+                   default="auto", help="the solver (default auto: lbfgs)")
     p.add_argument("--standardize", action="store_true",
                    help="fit on standardised features (coefficients stay in "
                         "the original units)")
-    p.add_argument("--max-iter", type=_positive_int, default=100, metavar="N")
-    p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--max-iter", type=_positive_int, default=100, metavar="N",
+                   help="iteration limit (default 100)")
+    p.add_argument("--tol", type=float, default=1e-4,
+                   help="stop when the largest gradient entry is below this "
+                        "(default 1e-4)")
     p.add_argument("--random-state", type=int, default=None, metavar="SEED",
                    help="seed of the 'sgd' shuffling")
     p.add_argument("--cache", metavar="PATH.npy", default=None,

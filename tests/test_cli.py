@@ -363,7 +363,7 @@ def test_missing_files_exit_2(trained, tmp_path, capsys):
             (["fit", tmp_path, "--target", "status", "--out", tmp_path / "m2.json"],
              ["Is a directory"]),
             (["fit", data, "--target", "status", "--out",
-              tmp_path / "no" / "dir" / "m.json"], ["No such file"]),
+              tmp_path / "no" / "dir" / "m.json"], ["cannot write", "does not exist"]),
             (["predict", model, data, "--out", tmp_path / "no" / "p.csv"],
              ["cannot write", "No such file"])]:
         code, out, err = run(capsys, *argv)
@@ -600,3 +600,36 @@ def test_readme_cli_example_prints_what_it_says(capsys, tmp_path, monkeypatch):
         return [line for line in lines if not line.startswith("time:")]
     assert len(session) > 10
     assert untimed(shown) == untimed(session)
+
+
+def test_an_unwritable_out_is_refused_before_the_fit(capsys, tmp_path):
+    # reference: the file system (a missing directory, a read-only one, a
+    # directory as --out); no fit runs, so no progress or summary appears
+    X, y = make_data()
+    data = train_csv(tmp_path, X, y)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    cases = [(tmp_path / "missing" / "m.json", "does not exist"),
+             (tmp_path, "it is a directory")]
+    if not os.access(locked, os.W_OK):      # root ignores the mode bits
+        cases.append((locked / "m.json", "is not writable"))
+    try:
+        for out_path, phrase in cases:
+            code, out, err = run(capsys, "fit", data, "--target", "status",
+                                 "--out", out_path, "--verbose")
+            assert code == 2 and out == ""
+            assert err.strip().splitlines() == [err.strip()]
+            assert "--out" in err and phrase in err
+            assert "iter" not in err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_fit_help_states_the_defaults(capsys):
+    # reference: the parser's own defaults
+    assert main(["fit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for phrase in ("(default l2)", "(default auto: lbfgs)", "(default 100)",
+                   "(default 1e-4)", "(default 1.0; inf: none)"):
+        assert phrase in text
