@@ -633,8 +633,9 @@ def build_parser():
     p.add_argument("--tol", type=float, default=1e-4,
                    help="stop when the largest gradient entry is below this "
                         "(default 1e-4)")
-    p.add_argument("--random-state", type=int, default=None, metavar="SEED",
-                   help="seed of the 'sgd' shuffling")
+    p.add_argument("--random-state", type=int, default=None, metavar="N",
+                   help="an integer fixing the 'sgd' shuffling (default: "
+                        "a fresh one each run)")
     p.add_argument("--cache", metavar="PATH.npy", default=None,
                    help="for a CSV larger than memory: stream it once into "
                         "this .npy file and fit on it out of core (removed "

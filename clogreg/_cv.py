@@ -101,7 +101,7 @@ class LogisticRegressionCV:
         Accepted for scikit-learn compatibility; the intercept is never
         penalised here, so it has no effect.
     random_state : int, numpy Generator or None, default=None
-        Seeds the 'sgd' solver; the folds never shuffle.
+        Drives the 'sgd' solver's shuffling; the folds never shuffle.
     use_legacy_attributes : bool, default=True
         True: scikit-learn 1.9's default shapes (``C_`` an array,
         ``scores_``/``coefs_paths_`` dicts keyed by class).  False: its

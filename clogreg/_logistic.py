@@ -884,7 +884,7 @@ class LogisticRegression:
                 lr = sgd_default_step(X, sw, k, self.fit_intercept, alpha, mean,
                                        scale)
             self._partial_state = {"calls": 0, "lr": float(lr), "mean": mean,
-                                   "scale": scale, "seed": self._seed()}
+                                   "scale": scale, "shuffle_state": self._seed()}
             if (hasattr(self, "coef_") and self.coef_.shape == (k, d)
                     and np.array_equal(self.classes_, all_classes)):
                 # continue from a model that fit() produced
@@ -901,7 +901,7 @@ class LogisticRegression:
         curve = []
         n_iter, status, _ = solvers.sgd(
             obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
-            state["seed"] + state["calls"], 1, state["calls"], self.callback,
+            state["shuffle_state"] + state["calls"], 1, state["calls"], self.callback,
             int(self.verbose), curve)
         self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
