@@ -338,17 +338,9 @@ class DaskData:
                              intercept, token)
         self.n_evaluations += 1
         loss = 0.0
-        gc = np.zeros_like(coef)
-        gb = np.zeros(self.k) if intercept is not None else None
-        for part_loss, part_coef, part_intercept in parts:   # block order
-            loss += part_loss
-            gc += part_coef
-            if gb is not None:
-                gb += part_intercept
-        kd = self.k * self.n_features
-        grad[:kd] = gc.ravel()
-        if gb is not None:
-            grad[kd:] = gb
+        for part in parts:                      # block order
+            loss += part[0]
+        self._add_in_block_order([part[1:] for part in parts], grad)
         if keep:
             self._kept = (token, coef, intercept)
         return loss
@@ -359,16 +351,22 @@ class DaskData:
         parts, _ = self._map(_block_hessian_product, "hessian product", coef,
                              intercept, token, v_coef, v_intercept)
         self.n_evaluations += 1
-        hc = np.zeros_like(v_coef)
-        hb = np.zeros(self.k) if v_intercept is not None else None
+        self._add_in_block_order(parts, out)
+
+    def _add_in_block_order(self, parts, out):
+        """The blocks' (coefficient, intercept) sums added in block order,
+        into the flat parameter vector ``out``: the same additions, in the
+        same order, whatever worker computed each block."""
+        total = np.zeros((self.k, self.n_features))
+        total_b = np.zeros(self.k) if self.fit_intercept else None
         for part_coef, part_intercept in parts:
-            hc += part_coef
-            if hb is not None:
-                hb += part_intercept
+            total += part_coef
+            if total_b is not None:
+                total_b += part_intercept
         kd = self.k * self.n_features
-        out[:kd] = hc.ravel()
-        if hb is not None:
-            out[kd:] = hb
+        out[:kd] = total.ravel()
+        if total_b is not None:
+            out[kd:] = total_b
 
     # -- statistics ------------------------------------------------------
     def column_moments(self, weighted=True):
