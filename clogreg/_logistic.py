@@ -272,7 +272,7 @@ class LogisticRegression:
         with ``max_iter=1`` do not equal one fit with ``max_iter=k``; run
         to convergence, they reach the same optimum.
     random_state : int, numpy Generator or None, default=None
-        Seeds the 'sgd' shuffling.  An int gives reproducible fits.
+        Drives the 'sgd' shuffling.  An int gives reproducible fits.
     n_threads : int or None, default=None
         Threads of the engine.  None uses all cores, honouring
         ``OMP_NUM_THREADS``.  Results do not depend on it (bitwise).
@@ -299,7 +299,7 @@ class LogisticRegression:
         Iterations (epochs for 'sgd', calls for ``partial_fit``) run, in
         scikit-learn's shape.
     n_features_in_ : int
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (n_iter_[0],)
         Mean objective after each iteration (for 'sgd', the mean of the
         batch objectives over each epoch).
     mean_, scale_ : ndarray of shape (n_features,)

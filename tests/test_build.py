@@ -184,7 +184,7 @@ def _read(*parts):
 def test_numpy_floor_is_the_version_ci_installs():
     """pyproject.toml's numpy>=X.Y is exactly what the numpy-floor job of
     the tests workflow installs (numpy==X.Y.0 in its constraints file), and
-    what the README states (reference: the three files' text)."""
+    what the installation page states (reference: the four files' text)."""
     pyproject = _read("pyproject.toml")
     constraints = _read(".github", "numpy-floor.txt")
     workflow = _read(".github", "workflows", "tests.yml")
@@ -193,7 +193,7 @@ def test_numpy_floor_is_the_version_ci_installs():
     oldest = floor + ".0" * (3 - len(floor.split(".")))
     assert re.findall(r"^numpy==(\S+)$", constraints, re.MULTILINE) == [oldest]
     assert "pip install -c .github/numpy-floor.txt \".[test]\"" in workflow
-    assert f"numpy >= {floor}" in _read("README.md")
+    assert f"numpy >= {floor}" in _read("docs", "install.md")
 
 
 

@@ -193,3 +193,32 @@ def test_c_extension_checks_buffers_before_calling_the_kernels(embed_c):
         embed_c.predict_proba(X, np.zeros((1, 2)), None, np.empty((4, 2)))
     with pytest.raises(ValueError, match="out must have shape"):
         embed_c.predict_proba(X, np.zeros((1, 3)), None, np.empty((4, 1)))
+
+
+def test_the_embedding_page_declares_exactly_the_api_with_the_header_types():
+    # reference: the installed header; the C block of docs/embedding.md must
+    # name every function (the _f32 twins in comments) with the header's
+    # argument types
+    page = os.path.join(EXAMPLE, "..", "..", "..", "docs", "embedding.md")
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    block = re.search(r"<!-- run by tests/test_capi.py -->\n```c\n(.*?)```", text,
+                      re.S).group(1)
+    block = " ".join(re.sub(r"/\*.*?\*/", "", block, flags=re.S).split())
+    shown = dict(re.findall(r"(clogreg_\w+)\((.*?)\);", block))
+    twins = {"clogreg_loss_grad_f32", "clogreg_predict_proba_f32"}
+    assert set(shown) == C_API - twins
+
+    def canonical(argument, named):
+        words = re.findall(r"\w+", argument)
+        if named and len(words) > 1:
+            words = words[:-1]                  # the parameter's name
+        return " ".join(sorted(words)) + " *" * argument.count("*")
+
+    with open(header_path(), encoding="utf-8") as f:
+        header = " ".join(f.read().split())
+    for name, args in shown.items():
+        declared = re.search(rf"\(\*__pyx_api_f_7clogreg_4capi_{name}\)\((.*?)\) = 0;",
+                             header).group(1)
+        assert ([canonical(a, True) for a in args.split(",")]
+                == [canonical(a, False) for a in declared.split(",")]), name

@@ -576,32 +576,6 @@ def test_long_lists_of_columns_are_capped_in_messages(trained, tmp_path, capsys)
                          "lacks the column(s) 'age', 'bmi', 'dose' that the model")
 
 
-def test_readme_cli_example_prints_what_it_says(capsys, tmp_path, monkeypatch):
-    # reference: the session README.md shows for examples/train.csv and
-    # examples/new.csv (shipped in the repository); only the time differs
-    import re
-    import shutil
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
-        text = f.read()
-    session = re.search(r"```\n(\$ clogreg fit examples/train\.csv.*?)```", text,
-                        re.S).group(1).splitlines()
-    (tmp_path / "examples").mkdir()
-    for name in ("train.csv", "new.csv"):
-        shutil.copy(os.path.join(root, "examples", name), tmp_path / "examples")
-    monkeypatch.chdir(tmp_path)
-    shown = []
-    for line in session:
-        if line.startswith("$ clogreg "):
-            code, out, _ = run(capsys, *line[len("$ clogreg "):].split())
-            assert code == 0
-            shown += [line] + out.splitlines()
-    def untimed(lines):
-        return [line for line in lines if not line.startswith("time:")]
-    assert len(session) > 10
-    assert untimed(shown) == untimed(session)
-
-
 def test_an_unwritable_out_is_refused_before_the_fit(capsys, tmp_path):
     # reference: the file system (a missing directory, a read-only one, a
     # directory as --out); no fit runs, so no progress or summary appears

@@ -305,18 +305,6 @@ def test_check_estimator_passes_with_zero_failures(est):
     assert failed == []
 
 
-def test_readme_example_outputs():
-    # reference: the outputs README.md states for its LogisticRegressionCV block
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(1000, 3))
-    y = (X @ [1.5, -2.0, 0.5] + rng.logistic(size=1000) > 0).astype(int)
-    cv_model = LogisticRegressionCV(Cs=10, cv=5, scoring="neg_log_loss").fit(X, y)
-    assert_allclose(cv_model.C_, [2.7825594], rtol=1e-7)
-    assert cv_model.scores_[1].shape == (5, 10)
-    assert cv_model.coefs_paths_[1].shape == (5, 10, 4)
-    assert round(cv_model.score(X, y), 4) == -0.4063
-
-
 def test_convergence_warning_of_the_folds_is_sklearns_too():
     # Reference: scikit-learn's own ConvergenceWarning class and filter, as
     # for LogisticRegression: a user's ignore filter on it must silence the

@@ -307,20 +307,3 @@ def test_column_chunks_are_merged_once_with_a_note(client, capsys):
     assert "X has 3 column chunks; rechunked once into one" in out
     ref = LogisticRegression().fit(*_dask(X, y, chunk=300))
     assert_array_equal(ours.coef_, ref.coef_)
-
-
-def test_readme_dask_example_prints_what_it_says():
-    # reference: the printed output README.md states for its Dask block
-    import contextlib
-    import io
-    import re
-    readme = os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")
-    with open(readme, encoding="utf-8") as f:
-        text = f.read()
-    section = text.split("### Past one machine: Dask", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    expected = [line[2:] for line in code.splitlines() if line.startswith("# ")]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})
-    assert out.getvalue().splitlines() == expected

@@ -8,6 +8,8 @@ squares would underflow); for the def wrappers' length checks, the
 ValueError and message each mismatch must raise.
 """
 
+import os
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -394,39 +396,22 @@ def test_column_moments_match_numpy(layout, weighted):
     assert_allclose([mx, mean_sq], [sq.max(), sq.mean()], rtol=1e-13)
 
 
-DOWNSTREAM_PYX = '''
-# cython: language_level=3
-from clogreg.kernels cimport sigmoid, log1pexp, loss_gradient_dense
+def embedding_page_blocks():
+    """The Cython module and the setup.py that docs/embedding.md shows: the
+    test builds exactly those, so the page's example is proven to work."""
+    import re
+    page = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "docs", "embedding.md")
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    pyx = re.search(r"```cython\n(# mymodule\.pyx\n.*?)```", text, re.S).group(1)
+    setup = re.search(r"```python\n(# setup\.py\n.*?)```", text, re.S).group(1)
+    return pyx, setup
 
-def scalars(double z):
-    cdef double a, b
-    with nogil:
-        a = sigmoid(z)
-        b = log1pexp(z)
-    return a, b
-
-def loss_grad(const double[:, ::1] X, const int[::1] y,
-              const double[:, ::1] coef, double[::1] grad):
-    cdef double loss
-    with nogil:
-        loss = loss_gradient_dense(&X[0, 0], X.shape[0], X.shape[1], &y[0],
-                                   NULL, &coef[0, 0], NULL, 1, NULL,
-                                   &grad[0], NULL, 1)
-    return loss
-'''
-
-DOWNSTREAM_SETUP = '''
-from Cython.Build import cythonize
-from setuptools import Extension, setup
-import clogreg
-setup(name="downstream",
-      ext_modules=cythonize([Extension("downstream", ["downstream.pyx"])],
-                            include_path=[clogreg.get_include()]))
-'''
 
 DOWNSTREAM_CHECK = '''
 import numpy as np
-import downstream
+import mymodule as downstream
 X = np.random.default_rng(0).normal(size=(50, 4))
 y = (X[:, 0] > 0).astype(np.int32)
 coef = np.array([[0.5, -1.0, 2.0, 0.25]])
@@ -456,13 +441,14 @@ def test_downstream_extension_cimports_the_kernels(tmp_path):
     cc = sysconfig.get_config_var("CC")
     if cc and shutil.which(cc.split()[0]) is None:
         pytest.skip("no C compiler")
-    (tmp_path / "downstream.pyx").write_text(DOWNSTREAM_PYX)
-    (tmp_path / "setup.py").write_text(DOWNSTREAM_SETUP)
+    pyx, setup = embedding_page_blocks()
+    (tmp_path / "mymodule.pyx").write_text(pyx)
+    (tmp_path / "setup.py").write_text(setup)
     (tmp_path / "check.py").write_text(DOWNSTREAM_CHECK)
     build = subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr[-3000:]
-    generated = (tmp_path / "downstream.c").read_text()
+    generated = (tmp_path / "mymodule.c").read_text()
     assert "RowMatrix" not in generated
     run = subprocess.run([sys.executable, "-W", "error", "check.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)

@@ -1,5 +1,5 @@
 """Out of core on one machine: fits on memmaps, ``clogreg fit --cache``, and
-the README's ``partial_fit`` stream.
+the ``partial_fit`` stream.
 
 References: the file sizes (a fit on a memmapped X must grow the process's
 anonymous memory, ``RssAnon`` in /proc/self/status, by a small fraction of
@@ -7,14 +7,15 @@ X; tracemalloc's peak bounds numpy's own temporaries the same way), the
 in-memory fit of the same numbers (``np.load`` without mmap: the
 coefficients must be bitwise equal), the same CLI command without
 ``--cache`` (same model, same printed lines but the timing), the exact line
-numbers of bad input, and the README block's own printed expectations.
+numbers of bad input, and the docstring example's own printed output.
+(The page docs/scaling.md, whose examples tests/test_docs.py runs, shows
+the ``partial_fit`` stream.)
 """
 
 import csv
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -505,24 +506,7 @@ def test_progress_counts_the_rows_on_a_terminal(tmp_path, capsys, monkeypatch,
     assert f"clogreg: read 250 rows of {data} (done)" in stream.getvalue()
 
 
-# ------------------------------------------------------------ README block
-def test_readme_out_of_core_example_prints_what_it_says(capsys):
-    # Reference: the printed output README.md states after each print (its
-    # lines starting with "# "), and the files it cleans up.
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
-        __file__))), "README.md")
-    with open(readme, encoding="utf-8") as f:
-        text = f.read()
-    section = text.split("### Out of core on one machine\n", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    expected = [line[2:] for line in code.splitlines() if line.startswith("# ")]
-    assert len(expected) == 3
-    namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
-    assert capsys.readouterr().out.splitlines() == expected
-    assert not os.path.exists(namespace["folder"])
-
-
+# ------------------------------------------------------ docstring example
 def test_stream_module_docstring_example_runs():
     # Reference: the example's own printed output (doctest).
     import doctest
