@@ -1,6 +1,6 @@
-"""LogisticRegression: the seeds' worked examples, labels, dtypes, API.
+"""LogisticRegression: the tutorials' worked examples, labels, dtypes, API.
 
-References: the seeds' published numbers (AND gate probabilities and
+References: the tutorials' published numbers (AND gate probabilities and
 predictions, the mini-batch tutorial's accuracy 1.0), scikit-learn's
 LogisticRegression on the same data, and numpy float64 formulas.
 """

@@ -1,6 +1,6 @@
-"""``examples/tutorial.py`` runs, quickly, and prints the seeds' numbers.
+"""``examples/tutorial.py`` runs, quickly, and prints the tutorials' numbers.
 
-References: the numbers the seeds publish (the AND gate's probabilities,
+References: the numbers the tutorials publish (the AND gate's probabilities,
 softmax([8, 5, 2]), make_classification accuracy 1.0), scikit-learn fits
 of the same data, and the PNG file signature of the saved plots.
 """
@@ -48,7 +48,7 @@ def test_runs_in_under_a_minute_without_warnings(run):
     stdout, _, elapsed = run
     assert elapsed < 60
     sections = re.findall(r"^== (\d)\.", stdout, re.M)
-    assert sections == [str(i) for i in range(1, 9)]     # the seeds' order
+    assert sections == [str(i) for i in range(1, 9)]     # the tutorials' order
 
 
 def test_prints_the_numbers_the_seeds_publish(run):
