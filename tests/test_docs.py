@@ -221,3 +221,24 @@ def test_the_docs_job_runs_the_documented_command():
     for command in block.strip().splitlines():
         assert command in job
     assert "-W" in block
+
+
+def test_no_page_or_help_text_uses_the_internal_word_for_the_tutorials(capsys):
+    # reference: the text users read (the pages, the command line's help
+    # and the demo's header) must name the tutorials by their topic; the
+    # word "seed" would be internal vocabulary (random seeds are spelt
+    # random_state / default_rng here)
+    from clogreg._cli import main
+
+    texts = {}
+    for path in PAGES:
+        with open(path, encoding="utf-8") as f:
+            texts[page_id(path)] = f.read()
+    for argv in (["--help"], ["fit", "--help"], ["predict", "--help"],
+                 ["info", "--help"], ["demo", "--help"]):
+        assert main(argv) == 0
+        texts[" ".join(argv)] = capsys.readouterr().out
+    assert main(["demo"]) == 0
+    texts["demo"] = capsys.readouterr().out
+    assert all(texts.values())
+    assert [name for name, text in texts.items() if "seed" in text.lower()] == []
