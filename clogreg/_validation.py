@@ -3,7 +3,7 @@
 Design: the engine reads C-contiguous float32 or float64 matrices and
 int32 class indices.  Input that already has that form is passed through
 *without a copy* (read-only arrays and memmaps included).  Everything else
-is converted once, here, and the conversions are listed in the README:
+is converted once, here, and the conversions are listed in docs/input.md:
 
 * other numeric dtypes (ints, bools, float16, long double) -> float64, and
   big-endian float32/float64 -> the native type of the same size;

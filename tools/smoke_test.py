@@ -53,7 +53,7 @@ def main():
     leftovers = [n for n in os.listdir(package) if n.endswith((".c", ".pyx"))]
     check(not leftovers, f"sources installed in the package: {leftovers}")
 
-    # Known coefficients: the README's AND gate, to the last bit.
+    # Known coefficients: the AND-gate tutorial's model, to the last bit.
     gate = LogisticRegression.from_coef([[2.5, 2.5]], [-4], classes=(0, 1))
     proba = gate.predict_proba([[0, 0], [0, 1], [1, 0], [1, 1]])[:, 1]
     z = np.array([-4.0, -1.5, -1.5, 1.0])
