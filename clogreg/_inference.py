@@ -20,7 +20,12 @@ Design
   of the thetas, is ``1/2 theta' ((I - J/K) kron D) theta / C``: that is
   the penalty Hessian used.
 * The normal distribution comes from ``math.erfc`` (two-sided p-value
-  ``erfc(|z| / sqrt 2)``; quantiles by bisection on it): no scipy.
+  ``erfc(|z| / sqrt 2)``; quantiles by bisection on it), and the
+  chi-square law of the likelihood-ratio test from the regularised
+  incomplete gamma function (``chi2_sf``): no scipy.
+* The null model of ``summary()``'s goodness of fit predicts the class
+  frequencies: the maximum of the intercept-only likelihood, in closed
+  form, as statsmodels' ``llnull`` (which fits it numerically).
 * Before reporting, the maximum of the (penalised) log-likelihood is
   located by Newton's method started at the fitted coefficients.  If it
   does not exist (complete or quasi-complete separation: the coefficients
@@ -38,6 +43,7 @@ This module must never change the model, and must never import scipy.
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 
 import numpy as np
@@ -62,6 +68,12 @@ _MIN_RCOND = 1e-12
 # Warn when the model's coefficients are further than this many standard
 # errors from the maximum of the likelihood on the given data.
 _MAX_SHIFT = 0.1
+# summary() notes quasi-separation when more than this fraction of the
+# samples is perfectly predicted (statsmodels' Logit.summary threshold).
+_PERFECT_NOTE = 0.1
+# A sample is perfectly predicted when its class has a fitted probability
+# within this of 1 (statsmodels' threshold too).
+_PERFECT_GAP = 1e-4
 
 
 # ------------------------------------------------------------ normal law
@@ -89,6 +101,76 @@ def normal_isf(q):
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+# ------------------------------------------------------- chi-square law
+# The series of P and the continued fraction of Q stop when a term changes
+# the sum by less than this (relative): float64's rounding.
+_GAMMA_EPS = 1e-16
+_GAMMA_MAX_TERMS = 100_000
+
+
+def chi2_sf(x, df):
+    """P(X >= x) for X chi-square with ``df`` degrees of freedom.
+
+    The chi-square law is a gamma law: ``sf(x, df) = Q(df/2, x/2)``, with
+    ``Q(a, t) = Gamma(a, t) / Gamma(a)`` the regularised upper incomplete
+    gamma function (Abramowitz & Stegun 6.5.3 and 26.4.19).  Q is computed
+    from the power series of its complement ``P(a, t) = t^a e^-t / Gamma(a)
+    * sum_k t^k / (a (a+1) ... (a+k))`` (A&S 6.5.29) when ``t < a + 1``,
+    where the series converges fast and Q = 1 - P does not cancel (Q is
+    above about 1/4 there), and otherwise from its continued fraction
+    ``Q(a, t) = t^a e^-t / Gamma(a) * 1/(t+1-a- 1(1-a)/(t+3-a- 2(2-a)/(t+5-a-
+    ...)))`` (A&S 6.5.31) evaluated by the modified Lentz method, which
+    keeps the relative accuracy of tiny tail probabilities.  The common
+    factor is taken through logarithms (``math.lgamma``), so that it does
+    not overflow for large df.  No scipy.
+
+    Examples
+    --------
+    >>> from clogreg._inference import chi2_sf
+    >>> round(chi2_sf(3.841458820694124, 1), 12)       # the 5% point of chi2(1)
+    0.05
+    """
+    x, df = float(x), float(df)
+    if not df > 0.0 or math.isinf(df):
+        raise ValueError(f"df must be positive and finite, got {df}")
+    if math.isnan(x):
+        return math.nan
+    if x <= 0.0:
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    a, t = 0.5 * df, 0.5 * x
+    log_front = a * math.log(t) - t - math.lgamma(a)
+    if t < a + 1.0:
+        term = total = 1.0 / a
+        for k in range(1, _GAMMA_MAX_TERMS):
+            term *= t / (a + k)
+            total += term
+            if abs(term) < abs(total) * _GAMMA_EPS:
+                break
+        return max(0.0, 1.0 - math.exp(log_front) * total)
+    # Modified Lentz: f = b0 + a1/(b1 + a2/(b2 + ...)) with b_k = t + 2k + 1 - a
+    # and a_k = -k (k - a), f holding 1/(the continued fraction).
+    tiny = 1e-300
+    b = t + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for k in range(1, _GAMMA_MAX_TERMS):
+        an = -k * (k - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < _GAMMA_EPS:
+            break
+    return math.exp(log_front) * h
 
 
 # ------------------------------------------------------- the design matrix
@@ -278,6 +360,37 @@ class InferenceResult:
         The number of samples (the sum of the weights when weighted).
     penalized : bool
         Whether the model was penalised (then p-values are not valid).
+    log_likelihood_null : float
+        The log-likelihood of the null model, the one that predicts each
+        class with its (weighted) frequency: ``sum_k S_k log(S_k / S)``,
+        with ``S_k`` the weight of class k and ``S`` the total (as
+        statsmodels' ``llnull``, an intercept-only model, also for a model
+        fitted without an intercept).
+    pseudo_r2 : float
+        McFadden's pseudo R-squared, ``1 - log_likelihood /
+        log_likelihood_null`` (statsmodels' ``prsquared``).
+    llr : float
+        The likelihood-ratio statistic against the null model,
+        ``2 (log_likelihood - log_likelihood_null)``.
+    llr_p_value : float
+        ``P(chi2(df_model) >= llr)``, the p-value of the likelihood-ratio
+        test that every coefficient but the intercepts is 0 (NaN when
+        ``df_model`` is 0).
+    df_model : int
+        The degrees of freedom of the likelihood-ratio test: the number of
+        parameters beyond the null model's (one intercept per non-reference
+        class), as statsmodels' ``df_model``.
+    df_resid : float
+        ``nobs`` minus the number of parameters.
+    converged : bool or None
+        Whether the model's coefficients are at the maximum of the
+        (penalised) likelihood on the given data, to within a tenth of a
+        standard error (``False`` comes with a ConvergenceWarning); None
+        for a penalty with an L1 part, where it is not checked.
+    perfectly_predicted : float
+        The (weighted) fraction of the samples whose fitted probability of
+        their own class is within 1e-4 of 1.  Above 0.1, ``summary`` adds a
+        note: it points to quasi-complete separation.
 
     Examples
     --------
@@ -291,8 +404,28 @@ class InferenceResult:
     (['const', 'x1'], [2.546, 0.913])
     """
 
+    params: np.ndarray
+    std_err: np.ndarray
+    z: np.ndarray
+    p_value: np.ndarray
+    cov: np.ndarray
+    param_names: list[str]
+    classes: np.ndarray
+    log_likelihood: float
+    nobs: float
+    penalized: bool
+    log_likelihood_null: float
+    pseudo_r2: float
+    llr: float
+    llr_p_value: float
+    df_model: int
+    df_resid: float
+    converged: bool | None
+    perfectly_predicted: float
+
     def __init__(self, params, cov, param_names, classes, log_likelihood, nobs,
-                 penalty, penalty_note):
+                 penalty, penalty_note, *, log_likelihood_null, df_model,
+                 converged, perfectly_predicted):
         self.params = params
         self.cov = cov
         self.std_err = np.sqrt(np.diag(cov))
@@ -303,6 +436,14 @@ class InferenceResult:
         self.log_likelihood = log_likelihood
         self.nobs = nobs
         self.penalized = bool(penalty_note)
+        self.log_likelihood_null = log_likelihood_null
+        self.pseudo_r2 = 1.0 - log_likelihood / log_likelihood_null
+        self.llr = 2.0 * (log_likelihood - log_likelihood_null)
+        self.llr_p_value = chi2_sf(self.llr, df_model) if df_model > 0 else math.nan
+        self.df_model = df_model
+        self.df_resid = nobs - len(params)
+        self.converged = converged
+        self.perfectly_predicted = perfectly_predicted
         self._penalty = penalty
         self._penalty_note = penalty_note
         self._n_per_class = len(param_names) // max(1, len(classes) - 1)
@@ -345,6 +486,16 @@ class InferenceResult:
     def summary(self, alpha: float = 0.05) -> str:
         """A table of the results, like statsmodels' ``summary()``.
 
+        The header gives the goodness of fit as statsmodels' ``Logit``
+        summary does: the log-likelihood and that of the null model
+        (``LL-null``), McFadden's pseudo R-squared, the p-value of the
+        likelihood-ratio test against the null model, the residual and
+        model degrees of freedom, and whether the coefficients are at the
+        likelihood's maximum (``Converged``).  Notes follow the table: that
+        p-values are not valid for a penalised model, and, when more than
+        a tenth of the samples is perfectly predicted, that this points to
+        quasi-complete separation.
+
         Parameters
         ----------
         alpha : float in (0, 1), default=0.05
@@ -365,7 +516,10 @@ class InferenceResult:
         Logistic regression: inference
         ========================================================================
         Classes:          [0, 1]  (log-odds of 1 vs 0)
-        Observations:     6               Log-likelihood:  -2.478
+        Observations:     6               Log-likelihood:  -2.4780
+        Df residuals:     4               LL-null:         -4.1589
+        Df model:         1               Pseudo R-squ.:   0.4042
+        Converged:        True            LLR p-value:     0.06673
         Penalty:          none
         Covariance:       inverse observed Fisher information
         ========================================================================
@@ -388,13 +542,20 @@ class InferenceResult:
             what = f"(log-odds of {classes[1]!r} vs {classes[0]!r})"
         else:
             what = f"(log-odds of each class vs {classes[0]!r})"
-        nobs = (f"{self.nobs:.0f}" if float(self.nobs).is_integer()
-                else f"{self.nobs:.6g}")
+        converged = {True: "True", False: "False"}.get(self.converged,
+                                                      "not checked")
+        pairs = [("Observations:", _count(self.nobs),
+                  "Log-likelihood:", f"{self.log_likelihood:#.5g}"),
+                 ("Df residuals:", _count(self.df_resid),
+                  "LL-null:", f"{self.log_likelihood_null:#.5g}"),
+                 ("Df model:", f"{self.df_model}",
+                  "Pseudo R-squ.:", f"{self.pseudo_r2:.4f}"),
+                 ("Converged:", converged,
+                  "LLR p-value:", f"{self.llr_p_value:.4g}")]
         lines = ["Logistic regression: inference", "=" * width,
-                 f"{'Classes:':<18}{classes!r}  {what}",
-                 f"{'Observations:':<18}{nobs:<16}{'Log-likelihood:':<17}"
-                 f"{self.log_likelihood:.5g}",
-                 f"{'Penalty:':<18}{self._penalty}",
+                 f"{'Classes:':<18}{classes!r}  {what}"]
+        lines += [f"{a:<18}{b:<16}{c:<17}{d}" for a, b, c, d in pairs]
+        lines += [f"{'Penalty:':<18}{self._penalty}",
                  f"{'Covariance:':<18}inverse observed Fisher information"
                  + (" + penalty Hessian" if self.penalized else ""),
                  "=" * width, head]
@@ -414,9 +575,24 @@ class InferenceResult:
                 lines.append(f"{name:<{name_w}}" + "".join(
                     f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
         lines.append("=" * width)
+        notes = []
         if self.penalized:
-            lines.append(self._penalty_note)
+            notes.append(self._penalty_note)
+        if self.perfectly_predicted > _PERFECT_NOTE:
+            notes.append(
+                f"A fraction {self.perfectly_predicted:.2f} of the observations "
+                "is perfectly predicted (fitted probability of its class "
+                "within 1e-4 of 1): this points to quasi-complete separation, "
+                "and some parameters may not be identified.")
+        for note in notes:
+            lines.extend(textwrap.wrap(note, width, break_on_hyphens=False))
         return "\n".join(lines)
+
+
+def _count(v):
+    """A number of observations: an integer as one, else 6 digits."""
+    v = float(v)
+    return f"{v:.0f}" if v.is_integer() else f"{v:.6g}"
 
 
 def _num(v):
@@ -561,24 +737,35 @@ def inference(model, X, y, sample_weight=None):
         note = ""
 
     derivs = lik.derivatives(theta0)
+    converged = None
     if not has_l1:
-        _check_optimum(lik, theta0, derivs, param_names)
+        converged = _check_optimum(lik, theta0, derivs, param_names)
     _, H, _, rest = derivs
     try:
         factor = _factor(H)
     except _Singular as exc:
         raise _singular_error(exc.args[0], param_names, rest, y_index, s) from None
     cov = _inverse(factor)
+    # The null model predicts the class frequencies (the maximum of the
+    # intercept-only likelihood, in closed form).
+    totals = np.bincount(y_index, weights=s, minlength=k)
+    total = float(s.sum())
+    null = float(totals @ np.log(totals / total))
+    perfect = rest[np.arange(n), y_index] < _PERFECT_GAP
+    m = theta0.shape[0]
     return InferenceResult(theta0.ravel(), cov, param_names, model.classes_,
-                           lik.log_likelihood(theta0), float(s.sum()),
-                           what, note)
+                           lik.log_likelihood(theta0), total, what, note,
+                           log_likelihood_null=null,
+                           df_model=m * (p - 1), converged=converged,
+                           perfectly_predicted=float(s @ perfect) / total)
 
 
 def _check_optimum(lik, theta0, derivs, names):
     """Newton's method from theta0 on the (penalised) likelihood: raise if
     its maximum does not exist or the information is singular; warn if it
     is far (in standard errors) from theta0.  ``derivs`` are the
-    derivatives at theta0.
+    derivatives at theta0.  Returns whether theta0 is at the maximum (to
+    _MAX_SHIFT standard errors).
 
     Convergence is measured in log-odds, a scale-free test: Newton has
     converged when its step changes the linear predictors by at most
@@ -619,13 +806,15 @@ def _check_optimum(lik, theta0, derivs, names):
             "valid either)")
     se = np.sqrt(np.diag(_inverse(factor)))
     shift = np.abs(theta - theta0.ravel()) / se
-    if shift.max() > _MAX_SHIFT:
-        warnings.warn(
-            f"clogreg: the model's coefficients are {shift.max():.2g} standard "
-            "errors away from the optimum of its objective on this data; the "
-            "standard errors and p-values assume they are at the optimum: "
-            "refit with a smaller tol (e.g. tol=1e-8), or pass the data the "
-            "model was fitted on", convergence_warning(), stacklevel=4)
+    if shift.max() <= _MAX_SHIFT:
+        return True
+    warnings.warn(
+        f"clogreg: the model's coefficients are {shift.max():.2g} standard "
+        "errors away from the optimum of its objective on this data; the "
+        "standard errors and p-values assume they are at the optimum: "
+        "refit with a smaller tol (e.g. tol=1e-8), or pass the data the "
+        "model was fitted on", convergence_warning(), stacklevel=4)
+    return False
 
 
 def _line_search(lik, theta, step, shape):

@@ -8,6 +8,7 @@ a separate derivation), and scipy.stats.norm for the erfc-based normal law.
 """
 
 import doctest
+import re
 import warnings
 
 import numpy as np
@@ -20,7 +21,7 @@ from sklearn.datasets import load_iris
 
 import clogreg
 from clogreg import ConvergenceWarning, InferenceResult, LogisticRegression
-from clogreg._inference import normal_isf, normal_two_sided_p
+from clogreg._inference import chi2_sf, normal_isf, normal_two_sided_p
 
 RTOL = 1e-4     # the issue's bar; the fits below agree far closer
 
@@ -49,6 +50,15 @@ def assert_matches_statsmodels(res, sm_res, exact_order=True):
     assert_allclose(res.conf_int(), np.asarray(sm_res.conf_int()), rtol=RTOL)
     assert_allclose(res.conf_int(0.1), np.asarray(sm_res.conf_int(0.1)), rtol=RTOL)
     assert_allclose(res.log_likelihood, sm_res.llf, rtol=1e-8)
+    # The goodness-of-fit block of summary(): statsmodels' null model is
+    # fitted numerically, ours is in closed form.
+    assert_allclose(res.log_likelihood_null, sm_res.llnull, rtol=1e-8)
+    assert_allclose(res.pseudo_r2, sm_res.prsquared, rtol=1e-7)
+    assert_allclose(res.llr, sm_res.llr, rtol=1e-7)
+    assert_allclose(res.llr_p_value, sm_res.llr_pvalue, rtol=1e-6, atol=1e-300)
+    assert res.df_model == sm_res.df_model
+    assert res.df_resid == sm_res.df_resid
+    assert res.converged is True and sm_res.mle_retvals["converged"]
 
 
 # ----------------------------------------------------- against statsmodels
@@ -304,6 +314,8 @@ def test_coefficients_far_from_the_optimum_warn():
         model.fit(X, y)
     with pytest.warns(ConvergenceWarning, match="standard errors away"):
         res = model.inference(X, y)
+    assert res.converged is False
+    assert "Converged:        False" in res.summary()
     # Still the values at the model's coefficients.
     assert_allclose(res.params[1:], model.coef_[0], rtol=0)
     cov = numpy_binary_cov(model, X, y, np.zeros(5))
@@ -380,6 +392,101 @@ def test_normal_law_from_erfc_matches_scipy():
     for q in (0.0, 1.0, -1.0, float("nan")):
         with pytest.raises(ValueError):
             normal_isf(q)
+
+
+def test_chi2_survival_function_matches_scipy():
+    from scipy.stats import chi2
+
+    for df in (0.5, 1, 2, 3, 4.5, 7, 10, 31, 100, 1000):
+        x = np.r_[0.0, np.logspace(-8, 4, 120), 5e4]
+        ref = chi2.sf(x, df)
+        ours = np.array([chi2_sf(v, df) for v in x])
+        # Relative agreement wherever scipy's value is a normal float,
+        # tails of 1e-250 included (the continued fraction keeps them).
+        normal = ref > 1e-300
+        assert normal.sum() > 60
+        assert_allclose(ours[normal], ref[normal], rtol=1e-11)
+        assert (ours[~normal] < 1e-290).all()
+    assert chi2_sf(float("inf"), 3) == 0.0 and chi2_sf(-1.0, 3) == 1.0
+    assert np.isnan(chi2_sf(float("nan"), 3))
+    for df in (0, -1, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="df"):
+            chi2_sf(1.0, df)
+
+
+def summary_header(text):
+    """The 'label: value' pairs of summary()'s header block."""
+    pairs = {}
+    for line in text.splitlines()[2:8]:
+        for label, value in re.findall(r"([A-Z][\w. -]*?):\s+(\S+)", line):
+            pairs[label] = value
+    return pairs
+
+
+def test_summary_header_shows_statsmodels_goodness_of_fit():
+    X, y = binary_data()
+    model = LogisticRegression(penalty=None, solver="newton", tol=1e-10)
+    res = model.fit(X, y).inference(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    head = summary_header(res.summary())
+    assert float(head["Log-likelihood"]) == pytest.approx(ref.llf, rel=1e-4)
+    assert float(head["LL-null"]) == pytest.approx(ref.llnull, rel=1e-4)
+    assert float(head["Pseudo R-squ."]) == pytest.approx(ref.prsquared, abs=1e-4)
+    assert float(head["LLR p-value"]) == pytest.approx(ref.llr_pvalue, rel=1e-3)
+    assert float(head["Df residuals"]) == ref.df_resid
+    assert float(head["Df model"]) == ref.df_model
+    assert head["Converged"] == "True"
+    assert "perfectly predicted" not in res.summary()
+    # The multinomial model: MNLogit's definitions (df per class).
+    X3, y3 = multinomial_data(400)
+    res3 = LogisticRegression(penalty=None, solver="newton", tol=1e-10
+                              ).fit(X3, y3).inference(X3, y3)
+    codes = np.unique(y3, return_inverse=True)[1]
+    ref3 = sm.MNLogit(codes, sm.add_constant(X3)).fit(disp=0, method="newton")
+    assert_allclose([res3.log_likelihood_null, res3.pseudo_r2, res3.llr_p_value],
+                    [ref3.llnull, ref3.prsquared, ref3.llr_pvalue], rtol=1e-7)
+    assert (res3.df_model, res3.df_resid) == (ref3.df_model, ref3.df_resid)
+
+
+def test_summary_notes_perfectly_predicted_observations():
+    # Classes overlap only near x = 0, so the MLE exists, but the many
+    # samples far out are predicted to within 1e-4: statsmodels notes
+    # "possibly complete quasi-separation" with the same fraction.
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-30, 30, size=400)
+    y = (x + rng.logistic(size=400) > 0).astype(int)
+    X = x[:, None]
+    res = LogisticRegression(penalty=None, solver="newton", tol=1e-10
+                             ).fit(X, y).inference(X, y)
+    ref = sm.Logit(y, sm.add_constant(X)).fit(disp=0)
+    ref_text = ref.summary().as_text()
+    assert "quasi-separation" in ref_text
+    ref_fraction = float(re.search(r"A fraction (\S+) of", ref_text).group(1))
+    # statsmodels' criterion, |y - p| < 1e-4, on its own fit:
+    p = ref.predict()
+    assert res.perfectly_predicted == pytest.approx(
+        np.mean(np.abs(y - p) < 1e-4), abs=1.5 / len(y))
+    text = res.summary()
+    assert f"A fraction {ref_fraction:.2f} of the observations" in text
+    assert "quasi-complete separation" in text
+    assert all(len(line) <= 72 for line in text.splitlines())
+    # A penalised fit of completely separated data: every sample.
+    Xs = np.array([[-9.0], [-8.0], [8.0], [9.0]])
+    model = LogisticRegression(C=1e4, solver="newton", tol=1e-10).fit(Xs, [0, 0, 1, 1])
+    with pytest.warns(UserWarning, match="not valid"):
+        res = model.inference(Xs, [0, 0, 1, 1])
+    proba = model.predict_proba(Xs)[np.arange(4), [0, 0, 1, 1]]
+    assert res.perfectly_predicted == np.mean(1 - proba < 1e-4) == 1.0
+    assert "A fraction 1.00 of the observations" in res.summary()
+
+
+def test_converged_is_none_with_an_l1_penalty():
+    X, y = binary_data(300)
+    model = LogisticRegression(penalty="l1", C=10.0, tol=1e-8).fit(X, y)
+    with pytest.warns(UserWarning, match="not valid"):
+        res = model.inference(X, y)
+    assert res.converged is None
+    assert summary_header(res.summary())["Converged"] == "not"
 
 
 def test_docstring_examples_run():
