@@ -99,8 +99,28 @@ def test_binary_boundary_is_where_the_engine_says_probability_one_half():
     assert len(offsets) == 2
     for label, pts in zip((0.0, 1.0), offsets, strict=True):
         assert_allclose(np.asarray(pts), X[y == label], rtol=1e-6)
+    # make_gaussian_clouds' labels are the floats 0.0 and 1.0: the legend
+    # says 0 and 1.
+    assert model.classes_.dtype == np.float64
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "0.0", "1.0", "decision boundary"]
+        "0", "1", "decision boundary"]
+
+
+@pytest.mark.parametrize("labels, texts", [
+    ([0.0, 1.0, 2.0], ["0", "1", "2"]),
+    ([-1, 3, 7], ["-1", "3", "7"]),
+    (["ant", "bee", "cat"], ["ant", "bee", "cat"]),
+    ([False, True, True], ["False", "True"]),
+])
+def test_legend_labels_are_the_class_labels_as_written(labels, texts):
+    X, _ = blobs(3, n=30)
+    y = np.array(labels)[np.arange(30) % 3]
+    model = LogisticRegression().fit(X, y)
+    ax = plot.decision_boundary(model, X, y, ax=new_axes())
+    # numpy's own str() of each label, except integral floats
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:len(texts)] == texts
+    assert legend[len(texts):] == ["decision boundary"]
 
 
 def test_more_than_two_features_hold_the_rest_at_their_means():
@@ -134,14 +154,15 @@ def rendered(ax):
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float) / 255
 
 
-def test_multinomial_regions_have_the_colour_of_the_predicted_class():
-    X, y = blobs(3, n=30, seed=1)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_regions_have_the_colour_of_the_predicted_class(n_classes):
+    X, y = blobs(n_classes, n=30, seed=1)
     model = LogisticRegression(C=10.0).fit(X, y)
     ax = plot.decision_boundary(model, X, y, ax=new_axes())
     pixels = rendered(ax)
     height = pixels.shape[0]
-    colours = [np.asarray(c.get_facecolor()[0][:3]) for c in ax.collections[1:]]
-    assert len(colours) == 3
+    colours = [np.asarray(c.get_facecolor()[0][:3]) for c in ax.collections]
+    assert len(colours) == n_classes
     # Probe a grid of points away from the samples, the legend and the
     # class borders (all in display pixels).
     x0, x1 = ax.get_xlim()
@@ -166,7 +187,113 @@ def test_multinomial_regions_have_the_colour_of_the_predicted_class():
         expected = 0.2 * colours[k] + 0.8     # alpha 0.2 over white
         assert_allclose(got, expected, atol=0.02)
         seen.add(int(k))
-    assert seen == {0, 1, 2}
+    assert seen == set(range(n_classes))
+
+
+def region_polygons(ax):
+    return [np.asarray(p.get_xy()) for p in ax.patches]
+
+
+@pytest.mark.parametrize("n_classes, d", [(2, 2), (3, 2), (4, 3), (5, 2)])
+def test_regions_and_boundaries_are_exact(n_classes, d):
+    # The polygons tile the plotting box, each vertex is a point where the
+    # engine predicts the region's class (or a tie, on a border), and each
+    # boundary segment is a tie between the two best classes.
+    X, y = blobs(n_classes, n=40 * n_classes, d=d, seed=n_classes)
+    model = LogisticRegression(C=10.0).fit(X, y)
+    ax = plot.decision_boundary(model, X, y, ax=new_axes())
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    mean = X.mean(axis=0)
+
+    def full(points):
+        out = np.tile(mean, (len(points), 1))
+        out[:, :2] = points
+        return out
+
+    colours = [to_rgba(c.get_facecolor()[0], 1.0) for c in ax.collections]
+    area = 0.0
+    for poly in region_polygons(ax):        # closed: last vertex == first
+        area += 0.5 * abs(np.dot(poly[:-1, 0], poly[1:, 1])
+                          - np.dot(poly[1:, 0], poly[:-1, 1]))
+    assert area == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-9)
+    # one region per class that wins somewhere in the box
+    assert len(ax.patches) == len(set(model.predict(X).tolist()))
+    for patch in ax.patches:
+        k = colours.index(to_rgba(patch.get_facecolor(), 1.0))
+        scores = model.decision_function(full(np.asarray(patch.get_xy())))
+        if n_classes == 2:
+            scores = np.column_stack([np.zeros(len(scores)), scores])
+        assert (scores[:, k] >= scores.max(axis=1) - 1e-9).all()
+        # and a point inside the polygon is predicted as its class
+        inside = np.asarray(patch.get_xy())[:-1].mean(axis=0)
+        assert model.predict(full(inside[None]))[0] == model.classes_[k]
+    lines = ax.get_lines()
+    assert lines and lines[0].get_label() == "decision boundary"
+    assert len(lines) >= n_classes - 1
+    for line in lines:
+        ends = np.column_stack([line.get_xdata(), line.get_ydata()])
+        scores = model.decision_function(full(ends))
+        if n_classes == 2:
+            assert_allclose(scores, 0.0, atol=1e-9)
+        else:
+            top2 = np.sort(scores, axis=1)[:, -2:]
+            assert_allclose(top2[:, 1] - top2[:, 0], 0.0, atol=1e-9)
+
+
+def test_points_stand_out_from_the_shading():
+    # At the centre of a sample's marker the canvas shows (nearly) the
+    # class colour, not the pale shading under it: an isolated point of
+    # each class, on the 1000-point clouds of the tutorial.
+    X, y = make_gaussian_clouds(500)
+    model = LogisticRegression().fit(X, y)
+    ax = plot.decision_boundary(model, X, y, ax=new_axes())
+    pixels = rendered(ax)
+    height = pixels.shape[0]
+    dots = ax.transData.transform(X.astype(np.float64))
+    gaps = np.linalg.norm(dots[:, None] - dots[None], axis=2)
+    np.fill_diagonal(gaps, np.inf)
+    isolated = gaps.min(axis=1) > 8
+    # ... and away from the boundary line and the legend
+    ends = ax.transData.transform(boundary_points(ax))
+    normal = np.array([ends[0, 1] - ends[1, 1], ends[1, 0] - ends[0, 0]])
+    isolated &= np.abs((dots - ends[0]) @ normal) / np.linalg.norm(normal) > 8
+    legend = ax.get_legend().get_window_extent().expanded(1.1, 1.1)
+    isolated &= ~((legend.x0 <= dots[:, 0]) & (dots[:, 0] <= legend.x1)
+                  & (legend.y0 <= dots[:, 1]) & (dots[:, 1] <= legend.y1))
+    for k, scatter in enumerate(ax.collections):
+        colour = np.asarray(scatter.get_facecolor()[0][:3])
+        shade = 0.2 * colour + 0.8
+        picks = np.flatnonzero(isolated & (y == k))
+        assert len(picks) >= 3
+        for i in picks:
+            px, py = dots[i]
+            got = pixels[int(round(height - py)), int(round(px))]
+            assert np.abs(got - colour).max() < 0.5 * np.abs(shade - colour).max()
+
+
+def test_loss_curve_label_stays_within_its_axes():
+    # A 2 x 2 grid at matplotlib's default figure size, tight_layout: the
+    # y-label of the loss curve (bottom left) must be no taller than its
+    # axes and stay clear of the plot above it (a label naming the whole
+    # objective was 250 pixels tall on 150 pixels of axes).
+    X, y = make_gaussian_clouds(200)
+    model = LogisticRegression().fit(X, y)
+    fig = Figure(figsize=(6.4, 4.8), dpi=100)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 2)
+    plot.sigmoid(ax=axes[0, 0])
+    plot.decision_boundary(model, X, y, ax=axes[0, 1])
+    plot.loss_curve(model, ax=axes[1, 0])
+    plot.loss_curve(model, ax=axes[1, 1])
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    label = axes[1, 0].yaxis.label.get_window_extent(renderer)
+    assert label.height <= axes[1, 0].get_window_extent(renderer).height
+    assert label.y1 < axes[0, 0].get_tightbbox(renderer).y0
+    assert axes[1, 0].get_lines()[0].get_label() == (
+        "mean objective (log-loss + penalty)")
 
 
 def test_plots_render_to_png(tmp_path):
