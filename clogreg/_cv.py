@@ -22,14 +22,15 @@ import os
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ._exceptions import convergence_warning
 from ._logistic import _STATUS_HINT, LogisticRegression, _is_balanced, _refuse_dask
 from ._path import column_statistics, fit_path, uses_preconditioner
+from ._typing import ClassWeight, CVPenaltyName, ScoringName, SolverName
 from ._validation import (
     as_row_matrix,
     check_sample_weight,
@@ -146,15 +147,33 @@ class LogisticRegressionCV:
     ((4, 3), 0.01)
     """
 
+    # The fitted attributes (set by fit).
+    classes_: NDArray[Any]
+    coef_: NDArray[np.floating[Any]]
+    intercept_: NDArray[np.floating[Any]]
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+    Cs_: NDArray[np.float64]
+    l1_ratios_: NDArray[Any]
+    # arrays with the legacy attributes, floats without (see Attributes)
+    C_: NDArray[np.float64] | float
+    l1_ratio_: NDArray[Any] | float | None
+    coefs_paths_: dict[Any, NDArray[np.float64]] | NDArray[np.float64]
+    scores_: dict[Any, NDArray[np.float64]] | NDArray[np.float64]
+    n_iter_: NDArray[np.int32]
+
     def __init__(self, *, Cs: int | ArrayLike = 10,
                  l1_ratios: ArrayLike | None = None, fit_intercept: bool = True,
-                 cv: Any = None, dual: bool = False, penalty: str = "deprecated",
-                 scoring: str | Callable | None = None, solver: str = "lbfgs",
+                 cv: Any = None, dual: bool = False,
+                 penalty: CVPenaltyName = "deprecated",
+                 scoring: ScoringName | Callable[..., float] | None = None,
+                 solver: SolverName = "lbfgs",
                  tol: float = 1e-4, max_iter: int = 100,
-                 class_weight: dict[Any, float] | str | None = None,
+                 class_weight: ClassWeight = None,
                  n_jobs: int | None = None, verbose: int = 0,
                  refit: bool = True, intercept_scaling: float = 1.0,
-                 random_state: int | np.random.Generator | None = None,
+                 random_state: int | np.random.Generator | np.random.RandomState
+                 | None = None,
                  use_legacy_attributes: bool = True,
                  standardize: bool = False,
                  n_threads: int | None = None) -> None:
@@ -190,18 +209,28 @@ class LogisticRegressionCV:
     # attributes (coef_, intercept_, classes_, n_features_in_,
     # feature_names_in_, n_threads), which this class has too.
     _param_names = LogisticRegression.__dict__["_param_names"]   # a classmethod
-    get_params = LogisticRegression.get_params
-    set_params = LogisticRegression.set_params
     __sklearn_is_fitted__ = LogisticRegression.__sklearn_is_fitted__
     __sklearn_tags__ = LogisticRegression.__sklearn_tags__
     _estimator_type = "classifier"
     _threads = LogisticRegression._threads
     _check_predict_input = LogisticRegression._check_predict_input
     _predict = LogisticRegression._predict
-    decision_function = LogisticRegression.decision_function
-    predict_proba = LogisticRegression.predict_proba
-    predict_log_proba = LogisticRegression.predict_log_proba
-    predict = LogisticRegression.predict
+    if TYPE_CHECKING:
+        # The public borrowed methods as a type checker must see them here:
+        # LogisticRegression's own are typed with its class as self.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+        def set_params(self, **params: Any) -> LogisticRegressionCV: ...
+        def decision_function(self, X: ArrayLike) -> np.ndarray: ...
+        def predict_proba(self, X: ArrayLike) -> np.ndarray: ...
+        def predict_log_proba(self, X: ArrayLike) -> np.ndarray: ...
+        def predict(self, X: ArrayLike) -> np.ndarray: ...
+    else:
+        get_params = LogisticRegression.get_params
+        set_params = LogisticRegression.set_params
+        decision_function = LogisticRegression.decision_function
+        predict_proba = LogisticRegression.predict_proba
+        predict_log_proba = LogisticRegression.predict_log_proba
+        predict = LogisticRegression.predict
 
     # ------------------------------------------------------------ params
     def _penalty_and_l1_ratios(self):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import kernels
 
@@ -17,7 +19,7 @@ def _as_float_array(a, name):
     return np.asarray(arr, dtype=dtype, order="C")
 
 
-def sigmoid(z: ArrayLike) -> np.ndarray | np.floating:
+def sigmoid(z: ArrayLike) -> NDArray[np.floating[Any]] | np.floating[Any]:
     """Logistic function ``1 / (1 + exp(-z))``, elementwise.
 
     Never overflows and never warns: every finite input, up to +-1e308,
@@ -53,7 +55,7 @@ def sigmoid(z: ArrayLike) -> np.ndarray | np.floating:
     return out[()] if out.ndim == 0 else out
 
 
-def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
+def softmax(Z: ArrayLike, axis: int = -1) -> NDArray[np.floating[Any]]:
     """Softmax along ``axis``: ``exp(Z) / sum(exp(Z))``, by log-sum-exp.
 
     Subtracting each slice's maximum first means nothing overflows for any

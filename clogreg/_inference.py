@@ -542,8 +542,8 @@ class InferenceResult:
             what = f"(log-odds of {classes[1]!r} vs {classes[0]!r})"
         else:
             what = f"(log-odds of each class vs {classes[0]!r})"
-        converged = {True: "True", False: "False"}.get(self.converged,
-                                                      "not checked")
+        converged = ("not checked" if self.converged is None
+                     else str(self.converged))
         pairs = [("Observations:", _count(self.nobs),
                   "Log-likelihood:", f"{self.log_likelihood:#.5g}"),
                  ("Df residuals:", _count(self.df_resid),

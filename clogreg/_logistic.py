@@ -16,10 +16,10 @@ import os
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import kernels, solvers
 from ._dask import is_dask_collection
@@ -35,6 +35,7 @@ from ._path import (
     fit_path,
 )
 from ._steps import sgd_default_step
+from ._typing import ClassWeight, PenaltyName, SolverName
 from ._validation import (
     as_row_matrix,
     check_feature_names,
@@ -100,7 +101,11 @@ def _refuse_dask(what, values, why):
         raise TypeError(f"{what} does not take Dask collections: {why}")
 
 
-def _blockwise_on_dask(method):
+# What a decorator that keeps its method's signature returns.
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _blockwise_on_dask(method: _Method) -> _Method:
     """A prediction method that, given a Dask collection, returns a lazy
     dask array computed block by block by this same method."""
     @functools.wraps(method)
@@ -111,10 +116,10 @@ def _blockwise_on_dask(method):
                 raise not_fitted_error(self)
             return _dask.map_prediction(self, method.__name__, X)
         return method(self, X)
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
-def _one_fit_at_a_time(method):
+def _one_fit_at_a_time(method: _Method) -> _Method:
     """Make ``method`` (fit or partial_fit) all-or-nothing for its estimator.
 
     The body runs on a scratch estimator holding a shallow copy of the
@@ -162,7 +167,7 @@ def _one_fit_at_a_time(method):
                     del _fitting[key]
         return self
 
-    return guarded
+    return guarded  # type: ignore[return-value]
 
 
 class LogisticRegression:
@@ -316,15 +321,28 @@ class LogisticRegression:
     [0, 1]
     """
 
-    def __init__(self, penalty: str | None = "auto", *, C: float = 1.0,
+    # The fitted attributes (set by fit, partial_fit, from_coef or load).
+    classes_: NDArray[Any]
+    coef_: NDArray[np.floating[Any]]
+    intercept_: NDArray[np.floating[Any]]
+    n_iter_: NDArray[np.int32]
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+    loss_curve_: NDArray[np.float64]
+    mean_: NDArray[np.float64]
+    scale_: NDArray[np.float64]
+
+    def __init__(self, penalty: PenaltyName | None = "auto", *, C: float = 1.0,
                  l1_ratio: float | None = None, dual: bool = False,
                  fit_intercept: bool = True, intercept_scaling: float = 1,
-                 solver: str = "auto", tol: float = 1e-4, max_iter: int = 100,
+                 solver: SolverName = "auto", tol: float = 1e-4,
+                 max_iter: int = 100,
                  learning_rate: float | None = None,
                  batch_size: int | None = None,
-                 class_weight: dict[Any, float] | str | None = None,
+                 class_weight: ClassWeight = None,
                  standardize: bool = False, warm_start: bool = False,
-                 random_state: int | np.random.Generator | None = None,
+                 random_state: int | np.random.Generator | np.random.RandomState
+                 | None = None,
                  n_threads: int | None = None, n_jobs: int | None = None,
                  verbose: int = 0,
                  callback: Callable[[int, float], bool | None] | None = None

@@ -15,13 +15,18 @@ class) and each boundary a straight segment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:       # matplotlib is optional: only the type checker needs it
     from matplotlib.axes import Axes
+
+    from ._cv import LogisticRegressionCV
+    from ._logistic import LogisticRegression
+
+    _Model = LogisticRegression | LogisticRegressionCV
 
 from ._exceptions import not_fitted_error
 from ._validation import check_X, check_y, feature_names
@@ -185,7 +190,7 @@ def _point_style(n):
     return 6, 0.5, 0.0
 
 
-def decision_boundary(model: Any, X: ArrayLike, y: ArrayLike,
+def decision_boundary(model: _Model, X: ArrayLike, y: ArrayLike,
                       ax: Axes | None = None, *,
                       features: tuple[int | str, int | str] = (0, 1)) -> Axes:
     """Scatter the samples coloured by class, over the predicted regions.
@@ -309,7 +314,7 @@ def decision_boundary(model: Any, X: ArrayLike, y: ArrayLike,
     return ax
 
 
-def loss_curve(model: Any, ax: Axes | None = None) -> Axes:
+def loss_curve(model: LogisticRegression, ax: Axes | None = None) -> Axes:
     """Plot the mean objective after each iteration (``model.loss_curve_``).
 
     The objective is the mean log-loss plus the penalty over ``C`` times
