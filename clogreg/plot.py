@@ -34,6 +34,9 @@ from ._validation import check_X, check_y, feature_names
 __all__ = ["decision_boundary", "loss_curve", "sigmoid"]
 
 _EXTRA_HINT = "pip install clogreg[plot]"
+# The plotting box extends the data's range by this share on each side, so
+# that markers on the extreme samples are drawn whole.
+_MARGIN = 0.08
 
 
 def _matplotlib():
@@ -283,8 +286,8 @@ def decision_boundary(model: _Model, X: ArrayLike, y: ArrayLike,
 
     span_x = np.ptp(X[:, a]) or 1.0
     span_y = np.ptp(X[:, b]) or 1.0
-    box = (X[:, a].min() - 0.05 * span_x, X[:, a].max() + 0.05 * span_x,
-           X[:, b].min() - 0.05 * span_y, X[:, b].max() + 0.05 * span_y)
+    box = (X[:, a].min() - _MARGIN * span_x, X[:, a].max() + _MARGIN * span_x,
+           X[:, b].min() - _MARGIN * span_y, X[:, b].max() + _MARGIN * span_y)
     colors = _class_colors(classes.shape[0])
     regions, edges = _regions_and_edges(W, c, box)
     for k, poly in enumerate(regions):
