@@ -2,8 +2,10 @@
 
 References: the numpy formula of the sigmoid, ``loss_curve_``, the
 engine's ``decision_function``/``predict`` at the drawn points (the plot
-computes its boundary and regions from ``coef_`` in numpy), the colours
-of the rendered pixels, and the PNG file signature.
+computes its boundary and regions from ``coef_`` in numpy), the shoelace
+area of the region polygons against the plotting box, the colours of the
+rendered pixels, matplotlib's own text extents (the layout), and the PNG
+file signature.
 """
 
 import doctest
@@ -239,6 +241,17 @@ def test_regions_and_boundaries_are_exact(n_classes, d):
         else:
             top2 = np.sort(scores, axis=1)[:, -2:]
             assert_allclose(top2[:, 1] - top2[:, 0], 0.0, atol=1e-9)
+
+
+def test_a_sparsified_model_draws_the_same_picture():
+    pytest.importorskip("scipy")
+    X, y = blobs(3, n=60, seed=2)
+    model = LogisticRegression(C=10.0).fit(X, y)
+    dense = plot.decision_boundary(model, X, y, ax=new_axes())
+    sparse = plot.decision_boundary(model.sparsify(), X, y, ax=new_axes())
+    assert len(sparse.patches) == len(dense.patches) == 3
+    for a, b in zip(dense.patches, sparse.patches, strict=True):
+        assert_allclose(a.get_xy(), b.get_xy(), rtol=0)
 
 
 def test_points_stand_out_from_the_shading():
