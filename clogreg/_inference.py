@@ -151,8 +151,10 @@ def chi2_sf(x, df):
             if abs(term) < abs(total) * _GAMMA_EPS:
                 break
         return max(0.0, 1.0 - math.exp(log_front) * total)
-    # Modified Lentz: f = b0 + a1/(b1 + a2/(b2 + ...)) with b_k = t + 2k + 1 - a
-    # and a_k = -k (k - a), f holding 1/(the continued fraction).
+    # Modified Lentz for h = 1/(b_0 + a_1/(b_1 + a_2/(b_2 + ...))), with
+    # b_k = t + 2k + 1 - a and a_k = -k (k - a): h is the product of the
+    # ratios delta_k = C_k D_k of successive convergents; tiny stands in for
+    # a zero denominator.
     tiny = 1e-300
     b = t + 1.0 - a
     c = 1.0 / tiny
