@@ -132,6 +132,22 @@ def test_misspelt_parameters_are_rejected_by_name(mypy_run):
     assert mypy_run["status"] == 1
 
 
+def test_the_typing_page_shows_what_mypy_reports(mypy_run):
+    # reference: mypy's own report on LogisticRegression(solver="lbgfs")
+    # (line 2 of the bad script), which docs/typing.md quotes
+    import os
+    import re
+
+    page = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "docs", "typing.md")
+    with open(page, encoding="utf-8") as f:
+        shown = re.search(r"<!-- run by tests/test_typing.py -->\n```text\n(.*?)```",
+                          f.read(), re.S).group(1)
+    (error,) = [e for e in mypy_run["bad"] if e.split(":")[1] == "2"]
+    reported = error.split(": ", 1)[1]
+    assert " ".join(shown.split()) == " ".join(reported.split())
+
+
 def test_literal_types_list_exactly_the_accepted_names():
     args = typing.get_args
     assert args(_typing.SolverName) == (*_logistic._SOLVERS,
