@@ -38,7 +38,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_rowmatrix", "kernels", "solvers", "capi"]
+MODULES = ["_rowmatrix", "kernels", "solvers", "capi", "_csvparse"]
 # Module whose ``cdef api`` header is installed in the package.
 API_MODULES = ["capi"]
 DEBUG = os.environ.get("CLOGREG_DEBUG", "") not in ("", "0")

@@ -1,8 +1,9 @@
 """The command line: ``python -m clogreg`` and the ``clogreg`` script.
 
 Commands: ``demo [--plot FILE]``, ``fit DATA.csv --target COLUMN --out
-MODEL.json [--cache PATH.npy] [options]``, ``predict MODEL.json DATA.csv
-[--proba] [--out FILE]`` and ``info MODEL.json``.
+MODEL.json [--features COLS | --drop COL] [--cache PATH.npy] [options]``,
+``predict MODEL.json DATA.csv [--proba] [--out FILE]`` and ``info
+MODEL.json``.
 
 Design
 ------
@@ -18,12 +19,17 @@ Design
   beside the target, renamed over it (``os.replace``) once complete.  A
   failure removes the temporary file and leaves an existing target as it
   was.  Nothing is written before all the input has been read and checked.
-* CSV files are read with the csv module (no pandas); their numbers then go
+* CSV files are read by ``clogreg._csv``, which parses them in C straight
+  into a float64 array, chunk by chunk (``fit --cache`` writes the chunks
+  to a ``.npy`` file instead, ``clogreg._stream``); their numbers then go
   through ``clogreg._validation`` like any other input.  A CSV has a header
-  row; every column but the target must be numeric; the target may hold
-  any labels (integers, numbers or strings).  ``fit --cache`` reads the
-  same files into a ``.npy`` file a block of lines at a time instead
-  (``clogreg._stream``), with the same numbers and messages.
+  row; the features (every column but the target, or those of
+  ``--features``, less those of ``--drop``) must be numeric; the target may
+  hold any labels (integers, numbers or strings).  The delimiter is
+  detected from the header unless ``--delimiter`` gives it.
+* Warnings are said once each, in the command line's words (``--max-iter``,
+  not ``max_iter``).  A fit that stops at --max-iter is tried again with
+  --standardize, and the warning says so when that fit converges.
 """
 
 from __future__ import annotations
@@ -35,11 +41,22 @@ import inspect
 import io
 import math
 import os
+import re
+import shlex
 import sys
 import time
 import warnings
 
 import numpy as np
+
+from ._csv import (
+    InputError,
+    delimiter_hint,
+    delimiter_name,
+    first_repeat,  # noqa: F401  (re-exported: the header check's helper)
+    some_columns,
+    target_and_features,
+)
 
 EXIT_OK = 0
 EXIT_MISSING_DEPENDENCY = 1
@@ -47,10 +64,6 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 _PROGRESS_EVERY = 10
-
-
-class InputError(ValueError):
-    """Bad input whose message is ready to show as it is."""
 
 
 class MissingDependency(Exception):
@@ -72,89 +85,6 @@ def write_atomically(path, write):
 
 
 # -------------------------------------------------------------- CSV input
-class Table:
-    """A CSV file's header and rows, as strings."""
-
-    def __init__(self, path, columns, rows, lines, first_row=0):
-        self.path = path
-        self.columns = columns      # list of str
-        self.rows = rows            # list of lists of str
-        self.lines = lines          # the line number of each row, for messages
-        self.first_row = first_row  # rows before these (a chunk of a file)
-
-    def where(self, i, column):
-        return (f"{self.path}: row {self.first_row + i + 1} (line "
-                f"{self.lines[i]}), column {self.columns[column]!r}")
-
-    def numbers(self, indices):
-        """The columns ``indices`` as a float64 array of shape (n, k);
-        a cell that is not a finite number is an InputError naming its row
-        and column."""
-        out = np.empty((len(self.rows), len(indices)))
-        for k, j in enumerate(indices):
-            cells = [row[j] for row in self.rows]
-            try:
-                out[:, k] = np.fromiter(map(float, cells), np.float64,
-                                        count=len(cells))
-                bad = np.flatnonzero(~np.isfinite(out[:, k]))
-            except ValueError:
-                bad = None
-            if bad is None or bad.size:
-                for i, cell in enumerate(cells):
-                    try:
-                        ok = math.isfinite(float(cell))
-                    except ValueError:
-                        ok = False
-                    if not ok:
-                        what = ("is empty" if not cell.strip() else
-                                f"holds {cell!r}, which is not "
-                                + ("a finite number" if _is_float(cell)
-                                   else "a number"))
-                        raise InputError(f"{self.where(i, j)} {what}; every "
-                                         "feature column must be numeric")
-        return out
-
-    def labels(self, j):
-        """Column ``j`` as class labels: integers if every cell is one,
-        else numbers if every cell is one, else strings."""
-        cells = [row[j].strip() for row in self.rows]
-        for i, cell in enumerate(cells):
-            if not cell:
-                raise InputError(f"{self.where(i, j)} is empty; every row needs "
-                                 "a label in the target column")
-        for parse, dtype in ((int, np.int64), (float, np.float64)):
-            try:
-                values = np.array([parse(c) for c in cells], dtype=dtype)
-            except (ValueError, OverflowError):
-                continue
-            if dtype == np.float64 and not np.isfinite(values).all():
-                i = int(np.flatnonzero(~np.isfinite(values))[0])
-                raise InputError(f"{self.where(i, j)} holds {cells[i]!r}, which "
-                                 "is not a valid label")
-            return values
-        return np.array(cells, dtype=str)
-
-
-def _is_float(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def first_repeat(names):
-    """``(name, i, j)`` for the first name that appears again, at index j
-    after index i, or None.  One pass with a dict: linear in len(names)
-    (a header can have a million columns)."""
-    first_index = {}
-    for j, name in enumerate(names):
-        i = first_index.setdefault(name, j)
-        if i != j:
-            return name, i, j
-    return None
-
-
 def column_positions(columns, names):
     """The index in ``columns`` (names without repeats) of each of
     ``names``, and the list of names it lacks.  Linear: one dict."""
@@ -164,84 +94,50 @@ def column_positions(columns, names):
     return positions, missing
 
 
-def open_csv(path):
-    """``path`` opened for the csv module (UTF-8, a BOM skipped); a file
-    that cannot be opened is an InputError."""
+def open_data(args, err, chunk=None):
+    """``args.data`` opened as a ``CsvFile``; a delimiter detected other
+    than a comma is said on ``err`` (unless --quiet)."""
+    from ._csv import CsvFile
+
+    f = CsvFile(args.data, _delimiter(args.delimiter), chunk=chunk)
+    if f.detected and f.delimiter != "," and not args.quiet:
+        print(f"clogreg: reading {args.data} as {delimiter_name(f.delimiter)}-"
+              "separated (the header has no comma; --delimiter sets it)",
+              file=err)
+    return f
+
+
+def _delimiter(text):
+    if text is None:
+        return None
+    text = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(text, text)
+    if len(text) != 1 or text in "\r\n\"" or text.isalnum():
+        raise InputError(f"--delimiter must be one character (or 'tab'), not "
+                         f"a quote, letter, digit or line break; got {text!r}")
+    return text
+
+
+def _cell_hint(f, drop_hint):
+    """hint(row, column, cell) for a cell that is not a number: a decimal
+    comma, or (fit, row 1) a column of names or IDs to --drop."""
+
+    def hint(row, column, cell):
+        text = cell.strip()
+        if f.delimiter != "," and "," in text and _is_number(text.replace(",", ".")):
+            return (f" ({text!r} has a decimal comma; clogreg reads numbers "
+                    "with a decimal point)")
+        if drop_hint and row == 0:
+            return f", or left out with --drop {shlex.quote(f.columns[column])}"
+        return ""
+
+    return hint
+
+
+def _is_number(text):
     try:
-        return open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def read_header(path, reader):
-    """The column names of the header row that ``reader`` (a csv.reader)
-    reads next, after any blank lines; an empty file or a header with an
-    empty or repeated name is an InputError."""
-    header = next(reader, None)
-    while header is not None and not header:
-        header = next(reader, None)
-    if header is None:
-        raise InputError(f"{path} is empty: a header row and data rows "
-                         "are needed")
-    columns = [name.strip() for name in header]
-    unnamed = next((j for j, name in enumerate(columns) if not name),
-                   len(columns))
-    repeat = first_repeat(columns)
-    if repeat is not None and repeat[2] < unnamed:
-        name, i, j = repeat
-        raise InputError(f"{path}: the header names column {name!r} "
-                         f"twice (columns {i + 1} and {j + 1})")
-    if unnamed < len(columns):
-        raise InputError(f"{path}: column {unnamed + 1} of the header "
-                         "has no name")
-    return columns
-
-
-def ragged_row(path, row, line, fields, columns):
-    return InputError(f"{path}: row {row} (line {line}) has {fields} fields, "
-                      f"but the header has {columns}")
-
-
-def read_csv(path):
-    """Read a CSV file with a header row into a ``Table``.  Blank lines are
-    skipped; a missing or empty file, a ragged row, a header with an empty
-    or repeated name, or text that is not UTF-8 is an InputError."""
-    f = open_csv(path)
-    rows, lines = [], []
-    with f:
-        reader = csv.reader(f)
-        try:
-            columns = read_header(path, reader)
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) != len(columns):
-                    raise ragged_row(path, len(rows) + 1, reader.line_num,
-                                     len(row), len(columns))
-                rows.append(row)
-                lines.append(reader.line_num)
-        except csv.Error as exc:
-            raise InputError(f"{path}, line {reader.line_num}: not valid CSV "
-                             f"({exc})") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{path} is not UTF-8 text") from None
-    if not rows:
-        raise InputError(f"{path} has a header but no data rows")
-    return Table(path, columns, rows, lines)
-
-
-def target_and_features(path, columns, target):
-    """The index of the column ``target`` and the indices of the others
-    (the features); a missing target or no other column is an InputError."""
-    if target not in columns:
-        raise InputError(f"{path} has no column {target!r}; its columns "
-                         f"are {_some_columns(columns)}")
-    t = columns.index(target)
-    features = [j for j in range(len(columns)) if j != t]
-    if not features:
-        raise InputError(f"{path} has no feature columns besides the "
-                         f"target {target!r}")
-    return t, features
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 class NamedColumns:
@@ -260,17 +156,6 @@ class NamedColumns:
 
 
 # --------------------------------------------------------------- commands
-_SHOWN_COLUMNS = 10
-
-
-def _some_columns(names):
-    """Up to _SHOWN_COLUMNS names for a message, then how many more."""
-    shown = ", ".join(map(repr, names[:_SHOWN_COLUMNS]))
-    if len(names) > _SHOWN_COLUMNS:
-        shown += f" and {len(names) - _SHOWN_COLUMNS} more"
-    return shown
-
-
 def _log_loss(model, X, y):
     logp = model.predict_log_proba(X)
     idx = np.searchsorted(model.classes_, y)
@@ -281,9 +166,54 @@ def _label(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _warn_lines(caught, err):
+# The Python API's spelling of the parameters in warnings, and the fit
+# options that say the same on the command line.
+_CLI_SPELLING = [
+    (r"\bmax_iter=(\d+)", r"--max-iter \1"),
+    (r"\btol=([0-9.eE+-]*[0-9])", r"--tol \1"),
+    (r"\bl1_ratio=([0-9.eE+-]*[0-9])", r"--l1-ratio \1"),
+    (r"\bC=([0-9.eE+-]*[0-9]|inf)", r"--C \1"),
+    (r"\bsolver='(\w+)'", r"--solver \1"),
+    (r"\bpenalty='?(\w+)'?(?=[\s:;,.)]|$)", r"--penalty \1"),
+    (r"\bstandardize=True", "--standardize"),
+    (r"(?<![-\w])max_iter\b", "--max-iter"),
+    (r"(?<![-\w])tol\b", "--tol"),
+    (r"(?<![-\w])l1_ratio\b", "--l1-ratio"),
+    (r"(?<![-\w])C(?= and | has |\))", "--C"),
+]
+
+
+def cli_spelling(message):
+    """A warning of the Python API in the command line's words: without its
+    'clogreg: ' prefix, and with the options for its parameters
+    (``max_iter=100`` -> ``--max-iter 100``, ``solver='newton'`` ->
+    ``--solver newton``).
+
+    Examples
+    --------
+    >>> cli_spelling("clogreg: increase max_iter or use solver='newton'")
+    'increase --max-iter or use --solver newton'
+    """
+    message = str(message)
+    if message.startswith("clogreg: "):
+        message = message[len("clogreg: "):]
+    for pattern, replacement in _CLI_SPELLING:
+        message = re.sub(pattern, replacement, message)
+    message = message.replace("--penalty None", "--penalty none")
+    return message
+
+
+def _warn_lines(caught, err, extra=None):
+    """Each distinct warning once, in the command line's words; ``extra``
+    maps a warning to a sentence appended to it."""
+    seen = set()
     for w in caught:
-        print(f"clogreg: warning: {w.message}", file=err)
+        text = cli_spelling(w.message)
+        if extra is not None:
+            text += extra(w)
+        if text not in seen:
+            seen.add(text)
+            print(f"clogreg: warning: {text}", file=err)
 
 
 def _plot_format(path):
@@ -369,13 +299,18 @@ def _show_progress(args, err):
         return True
     if args.quiet:
         return False
-    isatty = getattr(err, "isatty", None)
+    return _is_terminal(err)
+
+
+def _is_terminal(stream):
+    isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
 class _RowProgress:
-    """Progress of ``--cache``'s pass over the CSV: the rows read and the
-    elapsed time, on ``stream``, at most every _ROW_PROGRESS_SECONDS."""
+    """Progress of the pass over a CSV file: the rows read and the elapsed
+    time, on ``stream``, at most every _ROW_PROGRESS_SECONDS, and once at
+    the end."""
 
     def __init__(self, stream, path):
         self.stream = stream
@@ -391,7 +326,7 @@ class _RowProgress:
             self.last = now
 
 
-_ROW_PROGRESS_SECONDS = 1.0
+_ROW_PROGRESS_SECONDS = 0.5
 
 
 def _check_writable(path, what):
@@ -412,21 +347,36 @@ def cmd_fit(args, out, err):
     if args.keep_cache and args.cache is None:
         raise InputError("--keep-cache needs --cache PATH")
     _check_writable(args.out, "--out")
-    if args.cache is None:
-        table = read_csv(args.data)
-        t, features = target_and_features(args.data, table.columns, args.target)
-        names = [table.columns[j] for j in features]
-        X = NamedColumns(table.numbers(features), names)
-        return _fit_and_report(args, out, err, X, table.labels(t), names)
-
-    from ._stream import csv_to_npy
-
-    for other, what in ((args.data, "DATA.csv"), (args.out, "--out")):
-        if os.path.abspath(args.cache) == os.path.abspath(other):
-            raise InputError(f"--cache {args.cache} is also {what}; give the "
-                             "cache a path of its own")
+    if args.cache is not None:
+        for other, what in ((args.data, "DATA.csv"), (args.out, "--out")):
+            if os.path.abspath(args.cache) == os.path.abspath(other):
+                raise InputError(f"--cache {args.cache} is also {what}; give "
+                                 "the cache a path of its own")
+    features = None
+    if args.features is not None:
+        features = [name.strip() for name in args.features.split(",")]
+    drop = [name.strip() for names in args.drop or () for name in names.split(",")]
     progress = _RowProgress(err, args.data) if _show_progress(args, err) else None
-    names, y = csv_to_npy(args.data, args.target, args.cache, progress=progress)
+    if args.cache is None:
+        with open_data(args, err) as f:
+            t, columns = target_and_features(args.data, f.columns, args.target,
+                                             features, drop, f.delimiter)
+            values, y = f.read(columns, t, progress=progress,
+                               hint=_cell_hint(f, drop_hint=True))
+        if progress is not None:
+            progress(values.shape[0], done=True)
+        names = [f.columns[j] for j in columns]
+        return _fit_and_report(args, out, err, NamedColumns(values, names), y,
+                               names)
+
+    from . import _stream
+
+    with open_data(args, err, chunk=_stream._CHUNK_CHARS) as f:
+        t, columns = target_and_features(args.data, f.columns, args.target,
+                                         features, drop, f.delimiter)
+        y = _stream.write_npy(f, columns, t, args.cache, progress=progress,
+                              hint=_cell_hint(f, drop_hint=True))
+    names = [f.columns[j] for j in columns]
     try:
         X = NamedColumns(np.load(args.cache, mmap_mode="r"), names)
         status = _fit_and_report(args, out, err, X, y, names)
@@ -446,10 +396,11 @@ def _fit_and_report(args, out, err, X, y, names):
     penalty = None if args.penalty == "none" else args.penalty
     unit = "epoch" if args.solver == "sgd" else "iter"
     progress = _Progress(err, unit) if _show_progress(args, err) else None
-    model = LogisticRegression(
-        penalty, C=args.C, l1_ratio=args.l1_ratio, solver=args.solver,
-        tol=args.tol, max_iter=args.max_iter, standardize=args.standardize,
-        random_state=args.random_state, callback=progress)
+    params = dict(penalty=penalty, C=args.C, l1_ratio=args.l1_ratio,
+                  solver=args.solver, tol=args.tol, max_iter=args.max_iter,
+                  random_state=args.random_state)
+    model = LogisticRegression(**params, standardize=args.standardize,
+                               callback=progress)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -458,7 +409,8 @@ def _fit_and_report(args, out, err, X, y, names):
         except (ValueError, TypeError) as exc:
             raise InputError(f"cannot fit {args.data}: {exc}") from None
         elapsed = time.perf_counter() - start
-    _warn_lines(caught, err)
+    _warn_lines(caught, err, extra=lambda w: _standardize_hint(
+        w, args, params, X, y, err))
     if progress is not None and progress.last != model.n_iter_[0]:
         print(f"clogreg: {unit} {model.n_iter_[0]:6d}  objective "
               f"{model.loss_curve_[-1]:.10g}  (done)", file=err, flush=True)
@@ -483,28 +435,67 @@ def _fit_and_report(args, out, err, X, y, names):
     return EXIT_OK
 
 
+def _standardize_hint(warning, args, params, X, y, err):
+    """For a fit that stopped at --max-iter without --standardize: the same
+    fit with --standardize, and if that one converges, a sentence saying
+    so (else '')."""
+    from ._exceptions import convergence_warning
+    from ._logistic import LogisticRegression
+
+    if (args.standardize or not issubclass(warning.category, convergence_warning())
+            or "max_iter=" not in str(warning.message)):
+        return ""
+    hint = getattr(args, "_standardize_hint", None)
+    if hint is None:
+        if _show_progress(args, err):
+            print("clogreg: trying the fit with --standardize", file=err,
+                  flush=True)
+        trial = LogisticRegression(**params, standardize=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                trial.fit(X, y)
+            except (ValueError, TypeError):
+                caught = [None]
+        converged = not any(w is None or issubclass(w.category,
+                                                    convergence_warning())
+                            for w in caught)
+        hint = (f"; with --standardize it converges in {trial.n_iter_[0]} "
+                f"{'epochs' if args.solver == 'sgd' else 'iterations'}"
+                if converged else "")
+        args._standardize_hint = hint
+    return hint
+
+
 def cmd_predict(args, out, err):
     from ._io import load
 
     model = load(args.model)
-    table = read_csv(args.data)
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        names = [str(n) for n in names]
-        positions, missing = column_positions(table.columns, names)
-        if missing:
-            raise InputError(
-                f"{args.data} lacks the column(s) {_some_columns(missing)} "
-                f"that the model {args.model} was fitted with")
-        X = NamedColumns(table.numbers(positions), names)
-    else:
-        d = model.n_features_in_
-        if len(table.columns) != d:
-            raise InputError(
-                f"the model {args.model} knows no feature names, so {args.data} "
-                f"must have exactly its {d} feature column(s), in order; it has "
-                f"{len(table.columns)}")
-        X = table.numbers(range(d))
+    progress = (_RowProgress(err, args.data)
+                if not args.quiet and _is_terminal(err) else None)
+    with open_data(args, err) as f:
+        names = getattr(model, "feature_names_in_", None)
+        if names is not None:
+            names = [str(n) for n in names]
+            positions, missing = column_positions(f.columns, names)
+            if missing:
+                raise InputError(
+                    f"{args.data} lacks the column(s) {some_columns(missing)} "
+                    f"that the model {args.model} was fitted with"
+                    f"{delimiter_hint(f.columns, f.delimiter)}")
+        else:
+            d = model.n_features_in_
+            if len(f.columns) != d:
+                raise InputError(
+                    f"the model {args.model} knows no feature names, so "
+                    f"{args.data} must have exactly its {d} feature column(s), "
+                    f"in order; it has {len(f.columns)}")
+            positions = list(range(d))
+        values, _ = f.read(positions, progress=progress,
+                           hint=_cell_hint(f, drop_hint=False))
+    if progress is not None:
+        progress(values.shape[0], done=True)
+    X = values if names is None else NamedColumns(values, names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         labels = model.predict(X)
@@ -615,6 +606,17 @@ def build_parser():
     p.add_argument("data", metavar="DATA.csv")
     p.add_argument("--target", required=True, metavar="COLUMN",
                    help="the column holding the class labels")
+    columns = p.add_mutually_exclusive_group()
+    columns.add_argument("--features", metavar="COLS", default=None,
+                         help="the feature columns, by name, comma-separated "
+                              "(default: every column but the target)")
+    columns.add_argument("--drop", metavar="COL", action="append",
+                         help="leave this column out of the features, e.g. "
+                              "an ID column (repeatable, or comma-separated)")
+    p.add_argument("--delimiter", metavar="CHAR", default=None,
+                   help="the field separator, e.g. ';' or tab (default: "
+                        "detected from the header: a comma if it has one, "
+                        "else ';' or tab)")
     p.add_argument("--out", required=True, metavar="MODEL.json",
                    help="where to write the model")
     p.add_argument("--penalty", choices=["l2", "l1", "elasticnet", "none"],
@@ -658,10 +660,13 @@ def build_parser():
     p.add_argument("data", metavar="DATA.csv")
     p.add_argument("--proba", action="store_true",
                    help="add the probability of each class")
+    p.add_argument("--delimiter", metavar="CHAR", default=None,
+                   help="the field separator (default: detected from the "
+                        "header, as for fit)")
     p.add_argument("--out", metavar="PREDICTIONS.csv", default=None,
                    help="write here instead of stdout")
     p.add_argument("--quiet", "-q", action="store_true",
-                   help="no confirmation on stderr")
+                   help="no confirmation, progress or notes on stderr")
 
     p = sub.add_parser("info", help="show a model file's parameters, classes "
                                     "and coefficients")

@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.metrics import log_loss
 
 import clogreg
-from clogreg import LogisticRegression, _cli
+from clogreg import LogisticRegression, _cli, _csv
 from clogreg.__main__ import demo, main
 from clogreg._datasets import make_gaussian_clouds
 
@@ -545,10 +545,11 @@ def test_wide_csv_goes_through_the_linear_helpers(tmp_path, capsys, monkeypatch)
     data = write_csv(tmp_path / "wide.csv", names + ["y"],
                      [[*map(repr, row.tolist()), label]
                       for row, label in zip(X, y, strict=True)])
+    # (the header check lives in clogreg._csv, the CSV reader)
     calls = []
-    for helper in ("first_repeat", "column_positions"):
-        real = getattr(_cli, helper)
-        monkeypatch.setattr(_cli, helper, lambda *a, _real=real, _name=helper:
+    for module, helper in ((_csv, "first_repeat"), (_cli, "column_positions")):
+        real = getattr(module, helper)
+        monkeypatch.setattr(module, helper, lambda *a, _real=real, _name=helper:
                             calls.append(_name) or _real(*a))
     model = tmp_path / "wide.json"
     code, _, err = run(capsys, "fit", data, "--target", "y", "--out", model)

@@ -400,12 +400,13 @@ def test_errors_name_the_line_of_a_later_block(tmp_path, capsys, small_blocks):
 
 def test_ctrl_c_while_streaming_leaves_no_file(tmp_path, capsys, monkeypatch,
                                                small_blocks):
-    # Reference: the directory listing before the command.
-    from clogreg import _stream
+    # Reference: the directory listing before the command.  Ctrl-C comes
+    # in the fifth call of the C parser (one per chunk of the file).
+    from clogreg import _csvparse
 
     data, _ = _training_csv(tmp_path)
     (tmp_path / "c.npy").write_bytes(b"an older cache")
-    real, calls = np.loadtxt, []
+    real, calls = _csvparse.parse_records, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
@@ -413,7 +414,7 @@ def test_ctrl_c_while_streaming_leaves_no_file(tmp_path, capsys, monkeypatch,
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_stream.np, "loadtxt", interrupted)
+    monkeypatch.setattr(_csvparse, "parse_records", interrupted)
     code, out, err = _run(capsys, "fit", data, "--target", "status", "--out",
                           tmp_path / "m.json", "--cache", tmp_path / "c.npy")
     assert (code, out, err) == (130, "", "clogreg fit: interrupted\n")
