@@ -6,11 +6,10 @@ Design
 * A file is read in binary chunks of about _CHUNK_BYTES, and each chunk is
   parsed in C (``clogreg._csvparse``) straight into a preallocated float64
   array: no Python string per cell, no list of rows.  In memory, that array
-  is sized from the first chunk's bytes per row and the file's size, then
-  grown and finally trimmed in place (``ndarray.resize``: realloc, which
-  for large blocks remaps pages instead of copying them), so that the peak
-  is the parsed array plus a few chunks.  Out of core, one block of rows is
-  reused and written out after each chunk.
+  is sized from the first chunk's bytes per line and the file's size, then
+  grown if need be and finally trimmed in place (``ndarray.resize``), so
+  that the peak is the parsed array plus a few chunks.  Out of core, one
+  block of rows is reused and written out after each chunk.
 * The target column keeps labels of any kind: each row stores the code of
   its label's text in a dict of the labels seen, and the labels are read
   (integers if all are, else numbers if all are, else strings) once, from
@@ -38,9 +37,10 @@ import numpy as np
 
 from . import _csvparse
 
-# The bytes read and parsed at a time (a block of float64 rows is at most
-# about 4 times as large: a number takes 8 bytes and >= 2 characters).
-_CHUNK_BYTES = 1 << 22
+# The bytes read and parsed at a time: a few of these are the reader's
+# memory beyond the array (a block of rows out of core is at most about 4
+# times as large: a number takes 8 bytes and >= 2 characters).
+_CHUNK_BYTES = 1 << 20
 _BOM = codecs.BOM_UTF8
 _SHOWN_COLUMNS = 10
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -412,14 +412,18 @@ class _Growing:
     bytes per row and the file's size, grown in place when full."""
 
     def __init__(self, f, k):
-        self.size = f.size
         self.k = k
-        # at most one row per 2 bytes a column (a one-character cell and
-        # its delimiter)
-        first = min(max(f.size - f.consumed - f.pos, 0) or f.chunk, f.chunk)
-        self.out = np.empty((first // (2 * len(f.columns)) + 16, k))
+        # The rows the file's size suggests at the first chunk's bytes per
+        # line, and 2% more, allocated at once: growing the array later
+        # may copy it (realloc), which would briefly need it twice.
+        sample = f.buf[f.pos:]
+        rest = f.size - f.consumed - f.pos
+        if f.size and sample and rest > len(sample):
+            rows = int(max(sample.count(b"\n"), 1) * rest / len(sample) * 1.02) + 64
+        else:                   # all of it read, or a pipe: a bound
+            rows = len(sample) // (2 * len(f.columns)) + 16
+        self.out = np.empty((rows, k))
         self.row = 0
-        self.estimated = False
 
     def _resize(self, n):
         # refcheck=False: no view of the array exists while it is read;
@@ -430,14 +434,7 @@ class _Growing:
         self._resize(int(self.out.shape[0] * 1.25) + 1024)
 
     def chunk_done(self, rows, offset):
-        """After the first chunk: room for the rows the file's size
-        suggests at this chunk's bytes per row, and 2% more."""
-        if self.estimated or rows == 0 or offset <= 0 or not self.size:
-            return
-        self.estimated = True
-        estimate = int(rows * max(self.size / offset, 1.0) * 1.02) + 64
-        if estimate > self.out.shape[0]:
-            self._resize(estimate)
+        pass
 
     def finish(self, rows):
         if rows != self.out.shape[0]:

@@ -204,12 +204,19 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
     cdef Py_ssize_t label_start = 0, label_len = 0, inner_lines
     cdef bint has_label = False, quoted, doubled
     cdef const unsigned char *p
+    cdef const Py_ssize_t *kind = &kinds[0] if ncols > 0 else NULL
+    cdef double *out_rows = &out[0, 0] if out.shape[0] > 0 and out.shape[1] > 0 \
+        else NULL
+    cdef double *target = NULL
+    cdef Py_ssize_t width = out.shape[1]
     cdef unsigned char c
     cdef double value
     cdef object key, code
     for j in range(ncols):
         if kinds[j] == C_LABEL:
             has_label = True
+        elif kinds[j] >= out.shape[1]:
+            raise ValueError(f"kinds[{j}] = {kinds[j]} is not a column of out")
     if n == 0:
         return (C_DONE if eof else C_NEED_MORE), pos, 0, line
     p = &buf[0]
@@ -235,6 +242,8 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
             return C_FULL, rec_start, rows, rec_line
         j = 0
         inner_lines = 0
+        if out_rows != NULL:
+            target = out_rows + out_row * width
         while True:                                     # the fields
             quoted = pos < n and p[pos] == 34
             doubled = False
@@ -278,11 +287,11 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
                     return C_NEED_MORE, rec_start, rows, rec_line
                 k = pos
             if j < ncols:
-                if kinds[j] >= 0:
+                if kind[j] >= 0:
                     if not parse_double(p + start, k - start, &value):
                         return C_TROUBLE, rec_start, rows, rec_line
-                    out[out_row, kinds[j]] = value
-                elif kinds[j] == C_LABEL:
+                    target[kind[j]] = value
+                elif kind[j] == C_LABEL:
                     label_start = start
                     label_len = k - start
             j += 1
