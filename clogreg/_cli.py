@@ -554,7 +554,8 @@ def cmd_info(args, out, err):
     params = model.get_params()
     for name in inspect.signature(LogisticRegression.__init__).parameters:
         if name not in ("self", "callback"):
-            print(f"  {name:<15}{params[name]!r}", file=out)
+            gap = " " * max(15 - len(name), 1)     # intercept_scaling: 17
+            print(f"  {name}{gap}{params[name]!r}", file=out)
     print("coefficients:", file=out)
     heads = [repr(classes[1])] if k == 1 else [repr(c) for c in classes]
     width = max(12, *(len(h) + 2 for h in heads))
