@@ -1,7 +1,8 @@
 """Reading a CSV file: clogreg's reader against np.loadtxt and pandas.
 
     python benchmarks/csv_read.py [--rows N] [--columns D] [--rounds R]
-                                  [--dir DIR] [--append benchmarks/RESULTS.md]
+                                  [--dir DIR] [--before PYTHONPATH]
+                                  [--append benchmarks/RESULTS.md]
 
 Writes a rows x columns CSV file of numbers (default 300,000 x 40, about
 110 MB: the file of issue 15, item 6; 39 feature columns written with
@@ -11,6 +12,8 @@ Writes a rows x columns CSV file of numbers (default 300,000 x 40, about
   columns as float64, the target as labels),
 * ``np.loadtxt(path, delimiter=",", skiprows=1)``,
 * ``pandas.read_csv(path).to_numpy()``,
+* with ``--before``, the csv-module reader of an older clogreg (row lists
+  of strings, then ``float`` per cell), the one this reader replaced,
 * and runs ``clogreg fit path --target y --out model.json`` whole (read,
   fit, save), for the end-to-end time.
 
@@ -53,6 +56,8 @@ CHILD = textwrap.dedent("""
     reader, path, d = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if reader == "clogreg":
         from clogreg._csv import CsvFile
+    elif reader == "before":
+        from clogreg._cli import read_csv
     elif reader == "pandas":
         import pandas as pd
     try:        # the peak (VmHWM) back to the current size, if allowed
@@ -65,6 +70,10 @@ CHILD = textwrap.dedent("""
     if reader == "clogreg":
         with CsvFile(path) as f:
             X, y = f.read(list(range(d - 1)), d - 1)
+        shape = (X.shape[0], X.shape[1] + 1)
+    elif reader == "before":     # the csv-module reader of clogreg 0.1.0
+        table = read_csv(path)
+        X, y = table.numbers(range(d - 1)), table.labels(d - 1)
         shape = (X.shape[0], X.shape[1] + 1)
     elif reader == "np.loadtxt":
         X = np.loadtxt(path, delimiter=",", skiprows=1)
@@ -93,9 +102,12 @@ def write_csv(path, n, d, seed=0):
                        fmt=["%.6g"] * (d - 1) + ["%d"])
 
 
-def read_once(reader, path, d):
+def read_once(reader, path, d, before=None):
+    env = None
+    if reader == "before":      # another clogreg: the one on that path
+        env = dict(os.environ, PYTHONPATH=before)
     proc = subprocess.run([sys.executable, "-c", CHILD, reader, path, str(d)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     return json.loads(proc.stdout)
 
 
@@ -113,6 +125,10 @@ def main():
     parser.add_argument("--columns", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dir", default=None)
+    parser.add_argument("--before", default=None, metavar="PYTHONPATH",
+                        help="also time the csv-module reader of an older "
+                             "clogreg (clogreg._cli.read_csv) importable with "
+                             "this PYTHONPATH ('' for the interpreter's own)")
     parser.add_argument("--append", default=None, metavar="RESULTS.md",
                         help="append the table as a new section of this file")
     args = parser.parse_args()
@@ -130,27 +146,29 @@ def main():
     print(f"{n:,} x {d} CSV, {size / 1e6:.1f} MB, written in "
           f"{time.perf_counter() - start:.1f} s", flush=True)
 
-    runs = {reader: [] for reader in READERS}
+    readers = READERS + (["before"] if args.before is not None else [])
+    runs = {reader: [] for reader in readers}
     fits = []
     for r in range(args.rounds):
-        order = READERS[r % len(READERS):] + READERS[:r % len(READERS)]
+        order = readers[r % len(readers):] + readers[:r % len(readers)]
         for reader in order:
-            result = read_once(reader, path, d)
+            result = read_once(reader, path, d, args.before)
             assert result["shape"] == [n, d], result
             runs[reader].append(result)
         fits.append(fit_once(path, folder))
         print(f"round {r + 1}: " + ", ".join(
-            f"{reader} {runs[reader][-1]['seconds']:.2f} s" for reader in READERS)
+            f"{reader} {runs[reader][-1]['seconds']:.2f} s" for reader in readers)
             + f", clogreg fit {fits[-1]:.2f} s", flush=True)
 
     nbytes = n * d * 8
     ours = statistics.median(x["seconds"] for x in runs["clogreg"])
     versions = {"clogreg": clogreg.__version__, "np.loadtxt": np.__version__,
-                "pandas": pd.__version__}
+                "pandas": pd.__version__,
+                "before": "(csv module + float, the reader this one replaced)"}
     lines = ["| reader | time (s) | MB/s of CSV | time / clogreg | peak memory "
              "(MB) | peak / array |",
              "|---|---|---|---|---|---|"]
-    for reader in READERS:
+    for reader in readers:
         seconds = statistics.median(x["seconds"] for x in runs[reader])
         peak = statistics.median(x["peak"] for x in runs[reader])
         lines.append(f"| {reader} {versions[reader]} | {seconds:.2f} | "

@@ -1,4 +1,4 @@
-# cython: language_level=3
+# cython: language_level=3, cdivision=True
 """The inner loop of clogreg's CSV reader (``clogreg._csv``): the records of
 a byte buffer parsed straight into a preallocated float64 array.
 
