@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import clogreg
 from clogreg import LogisticRegression, _cli, _csv, _csvparse
@@ -558,3 +560,64 @@ def test_cli_spelling_of_every_warning_of_the_estimator():
             assert phrase in joined, (phrase, texts)
         for python in ("l1_ratio=", "C=", "penalty=None"):
             assert python not in joined, texts
+
+
+# ---------------------------------------------- random files, any chunking
+_CELLS = ["0", "-0", "1", "2.5", "-1e-3", "1e22", "1e23", "6.02214076e23",
+          "0.30000000000000004", "1_000", " 7 ", "+.5", "5.", "", "nan", "abc",
+          "1e", '"', "12345678901234567890", "4.9e-324"]
+
+
+@given(rows=st.lists(st.lists(st.sampled_from(_CELLS), min_size=1, max_size=3),
+                     min_size=1, max_size=8),
+       quote=st.lists(st.booleans(), min_size=24, max_size=24),
+       crlf=st.booleans(), blank=st.integers(0, 8), chunk=st.integers(1, 64))
+@settings(max_examples=150, deadline=None)
+def test_random_files_read_as_the_csv_module_and_float_read_them(
+        tmp_path_factory, rows, quote, crlf, blank, chunk):
+    # Reference: csv.writer writes the file (quoting some cells), csv.reader
+    # and float() read it back; the reader must give the same numbers, or
+    # an InputError where they meet a ragged row or a cell that is not a
+    # finite number.
+    buf = io.StringIO()
+    end = "\r\n" if crlf else "\n"
+    width = len(rows[0])
+    header = [f"c{j}" for j in range(width)] + ["y"]
+    lines = [",".join(header)]
+    for i, row in enumerate(rows):
+        cells = []
+        for j, cell in enumerate(row + [f"l{i % 2}"]):
+            if quote[(i * 3 + j) % 24] or cell == '"':
+                writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="")
+                buf.seek(0)
+                buf.truncate()
+                writer.writerow([cell])
+                cell = buf.getvalue()
+            cells.append(cell)
+        lines.append(",".join(cells))
+    if blank:                   # a blank line somewhere, maybe first
+        lines.insert(min(blank - 1, len(lines)), "")
+    text = end.join(lines) + end
+    path = tmp_path_factory.mktemp("random") / "r.csv"
+    path.write_bytes(text.encode())
+    with open(path, newline="") as f:
+        parsed = [r for r in csv.reader(f) if r]
+    header_read, body = parsed[0], parsed[1:]
+    expected = None
+    if all(len(r) == len(header_read) for r in body):
+        try:
+            expected = np.array([[float(c) for c in r[:-1]] for r in body])
+            if not np.isfinite(expected).all():
+                expected = None
+        except ValueError:
+            expected = None
+    if expected is None or len(header_read) != width + 1 or not body:
+        event("an InputError")
+        with pytest.raises(_csv.InputError):
+            read(path, list(range(width)), width, chunk=chunk)
+        return
+    event("a table")
+    values, labels = read(path, list(range(width)), width, chunk=chunk)
+    assert np.array_equal(values.view(np.uint64),
+                          expected.reshape(len(body), width).view(np.uint64))
+    assert labels.tolist() == [r[-1] for r in body]
