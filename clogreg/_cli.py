@@ -602,8 +602,9 @@ def build_parser():
 
     p = sub.add_parser("fit", help="fit a model to a CSV file and save it",
                        description="Fit a model to a CSV file with a header row "
-                                   "and save it as JSON.  Every column but the "
-                                   "target must be numeric.")
+                                   "and save it as JSON.  The features (every "
+                                   "column but the target, unless --features "
+                                   "or --drop say otherwise) must be numeric.")
     p.add_argument("data", metavar="DATA.csv")
     p.add_argument("--target", required=True, metavar="COLUMN",
                    help="the column holding the class labels")
@@ -647,7 +648,8 @@ def build_parser():
                    help="keep the --cache file after the fit")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true",
-                       help="no progress on stderr")
+                       help="no progress or notes on stderr (warnings and "
+                            "errors remain)")
     noise.add_argument("--verbose", "-v", action="store_true",
                        help="progress on stderr even when it is not a terminal")
 
