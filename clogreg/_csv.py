@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import math
 import os
+import re
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from . import _csvparse
 # times as large: a number takes 8 bytes and >= 2 characters).
 _CHUNK_BYTES = 1 << 20
 _BOM = codecs.BOM_UTF8
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _SHOWN_COLUMNS = 10
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -283,21 +284,23 @@ class CsvFile:
         taken = [pos]
 
         def lines():
+            # one line at a time, ending at \n, \r\n or \r as in a file
+            # opened with newline="" for the csv module
             p = pos
             while p < len(buf):
-                end = buf.find(b"\n", p)
-                if end < 0 and not eof:
-                    raise _NeedMore
-                end = len(buf) if end < 0 else end + 1
+                m = _LINE_END.search(buf, p)
+                if m is None or (m.end() == len(buf) and m.group() == b"\r"):
+                    if not eof:         # the line (or its \r\n) goes on
+                        raise _NeedMore
+                    end = len(buf) if m is None else m.end()
+                else:
+                    end = m.end()
                 try:
                     text = buf[p:end].decode("utf-8")
                 except UnicodeDecodeError:
                     raise InputError(f"{self.path} is not UTF-8 text") from None
-                # newline="": lines end at \n, \r\n or \r, as in a file
-                # opened for the csv module
-                for piece in io.StringIO(text, newline=""):
-                    taken[0] += len(piece.encode("utf-8"))
-                    yield piece
+                taken[0] = end
+                yield text
                 p = end
             if not eof:
                 raise _NeedMore

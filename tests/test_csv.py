@@ -198,6 +198,23 @@ def test_every_chunk_size_gives_the_same_table(tmp_path):
         assert y.tolist() == [r[2] for r in expected_rows]
 
 
+def test_old_mac_line_ends_are_read_record_by_record(tmp_path):
+    # Reference: the csv module on the same bytes (lines ending in a lone
+    # \r, which the C loop hands over, one record at a time).
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((3000, 2))
+    text = "a,b,y\r" + "".join(f"{u!r},{v!r},{'pq'[i % 2]}\r"
+                               for i, (u, v) in enumerate(X.tolist()))
+    path = tmp_path / "mac.csv"
+    path.write_bytes(text.encode())
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    for chunk in (None, 4096):
+        values, y = read(path, [0, 1], 2, chunk=chunk)
+        assert np.array_equal(values, X)
+        assert y.tolist() == [r[2] for r in rows]
+
+
 def test_c_loop_stops_at_what_it_does_not_accept():
     # Reference: the csv module's reading of each record; the C loop must
     # either agree or hand the record over (TROUBLE), never guess.
