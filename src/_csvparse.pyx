@@ -9,12 +9,13 @@ Design
   (the target column) becomes a bytes object only to be looked up in a dict
   of the labels seen so far, and the row stores the label's code.
 * Only the common case is handled here: fields that are unquoted, or quoted
-  without a doubled quote inside, numbers in Python's float syntax, and
-  ``\\n`` or ``\\r\\n`` line ends.  Anything else (a cell that is not a
-  finite number, a ragged row, odd quoting, a lone ``\\r``) stops the loop at
-  the start of that record with ``TROUBLE``, and ``clogreg._csv`` reads that
-  one record with the csv module and Python's ``float``: there it is either
-  read as the csv module reads it or reported with its row, line and column.
+  (a doubled quote inside stands for one), numbers in Python's float
+  syntax, and ``\\n`` or ``\\r\\n`` line ends.  Anything else (a cell
+  that is not a finite number, a ragged row, odd quoting, a lone ``\\r``)
+  stops the loop at the start of that record with ``TROUBLE``, and
+  ``clogreg._csv`` reads that one record with the csv module and Python's
+  ``float``: there it is either read as the csv module reads it or reported
+  with its row, line and column.
   This loop can therefore never accept a cell that Python would read
   differently, and it never has to phrase an error.
 * Numbers: Clinger's fast path.  A decimal whose digits form an integer
@@ -202,7 +203,7 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
     cdef Py_ssize_t capacity = out.shape[0], code_capacity = codes.shape[0]
     cdef Py_ssize_t rows = 0, start, rec_start, rec_line, j, k, q
     cdef Py_ssize_t label_start = 0, label_len = 0, inner_lines
-    cdef bint has_label = False, quoted, doubled
+    cdef bint has_label = False, quoted, doubled, label_doubled = False
     cdef const unsigned char *p
     cdef const Py_ssize_t *kind = &kinds[0] if ncols > 0 else NULL
     cdef double *out_rows = &out[0, 0] if out.shape[0] > 0 and out.shape[1] > 0 \
@@ -272,8 +273,6 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
                 if pos < n and p[pos] != delimiter and p[pos] != 10 \
                         and p[pos] != 13:
                     return C_TROUBLE, rec_start, rows, rec_line
-                if doubled:
-                    return C_TROUBLE, rec_start, rows, rec_line
             else:
                 start = pos
                 while pos < n:
@@ -294,6 +293,7 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
                 elif kind[j] == C_LABEL:
                     label_start = start
                     label_len = k - start
+                    label_doubled = doubled
             j += 1
             if pos >= n:                                # eof: record ends
                 break
@@ -317,6 +317,8 @@ def parse_records(const unsigned char[::1] buf, Py_ssize_t pos, bint eof,
         if has_label:
             key = PyBytes_FromStringAndSize(<const char *>p + label_start,
                                             label_len)
+            if label_doubled:           # "" in a quoted field is one "
+                key = key.replace(b'""', b'"')
             code = label_codes.get(key)
             if code is None:
                 code = len(label_first)

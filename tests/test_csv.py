@@ -235,6 +235,15 @@ def test_c_loop_stops_at_what_it_does_not_accept():
             assert out[0].tolist() == [float(c) for c in row]
         else:
             assert got[1:3] == (0, 0)
+    # a doubled quote in a quoted label is one quote, as for the csv module
+    record = b'1,"2",x,"say ""hi"", ok"\n'
+    labels, first = {}, []
+    got = _csvparse.parse_records(
+        record, 0, True, ord(","), np.array([0, 1, -1, _csvparse.LABEL],
+                                            dtype=np.intp),
+        np.zeros((1, 2)), 0, np.zeros(1, np.int32), 0, 0, labels, first)
+    cell = next(csv.reader(io.StringIO(record.decode(), newline="")))[3]
+    assert got[0] == _csvparse.DONE and list(labels) == [cell.encode()]
     out = np.zeros((1, 2))
     status, pos, rows, line = _csvparse.parse_records(
         b"1,2\n3,4\n5,", 0, False, ord(","), kinds, out, 0,
