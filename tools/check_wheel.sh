@@ -82,7 +82,7 @@ for need in ["clogreg/kernels.pxd", "clogreg/solvers.pxd", "clogreg/capi.pxd",
              "clogreg/_rowmatrix.pxd", "clogreg/capi_api.h", "clogreg/py.typed"]:
     if need not in names:
         problems.append(f"wheel lacks {need}")
-for module in ["_rowmatrix", "kernels", "solvers", "capi"]:
+for module in ["_rowmatrix", "kernels", "solvers", "capi", "_csvparse"]:
     if not any(re.fullmatch(rf"clogreg/{module}\..*\.(so|pyd)", n) for n in names):
         problems.append(f"wheel lacks the compiled clogreg.{module}")
 sources = [n for n in names if n.endswith((".c", ".cpp", ".pyx"))]
