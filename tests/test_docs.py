@@ -38,7 +38,7 @@ import clogreg
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
 PAGES = [README] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
-MODULES = ["clogreg._logistic", "clogreg._functions", "clogreg._config", "clogreg._csv",
+MODULES = ["clogreg._logistic", "clogreg._functions", "clogreg._config",
            "clogreg._io", "clogreg._exceptions", "clogreg._datasets",
            "clogreg._inference", "clogreg.plot", "clogreg._cv"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
