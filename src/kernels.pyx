@@ -23,15 +23,16 @@ Design
   the public functions dispatch once on the value and index types.
 * float64 everywhere it matters.  ``X`` may be float32 or float64 (fused
   type); coefficients, scores and accumulators are float64.
-* Interruptible fits.  The solvers' passes (``_loss_gradient_checked``,
-  ``_hessian_product_checked``) run their blocks in groups of about
-  CHECK_WORK multiply-adds per thread and, between groups, take the GIL
-  for a moment to run Python's signal handlers (``_interrupted``), so that
-  Ctrl-C stops a large pass within a few hundredths of a second.  Groups
-  only cut the parallel loop into pieces: the blocks, and the order of
-  their reduction, are those of an unchecked pass, so the bits are too.
-  The stable API (``loss_gradient``...) never checks: a C caller gets no
-  Python exception it did not ask for.
+* Interruptible fits.  In the solvers' passes (``_loss_gradient_checked``,
+  ``_hessian_product_checked``) the thread that entered the pass (the
+  team's thread 0, the caller's) takes the GIL for a moment after its
+  blocks, every CHECK_WORK multiply-adds or so, to run Python's signal
+  handlers (``_interrupted``); when one raised (Ctrl-C), every thread
+  skips the blocks it has not started and the pass returns at once.  No
+  barrier is added and no block changes, nor the order of the reduction:
+  the bits are those of an unchecked pass.  The stable API
+  (``loss_gradient``...) never checks: a C caller gets no Python exception
+  it did not ask for.
 * What this module must never do: allocate Python objects in a loop, hold
   the GIL while it reads ``X`` (beyond a signal check), produce a NaN or an
   overflow from finite input, or size a parallel region anywhere but in
@@ -120,6 +121,16 @@ cdef extern from *:
     #endif
     }
 
+    /* The thread's number in its team: 0 for the thread that entered the
+       parallel region (and outside one). */
+    static int clogreg_thread_num(void) {
+    #ifdef _OPENMP
+        return omp_get_thread_num();
+    #else
+        return 0;
+    #endif
+    }
+
     static int clogreg_omp_max_threads(void) {
     #ifdef _OPENMP
         return omp_get_max_threads();
@@ -130,6 +141,7 @@ cdef extern from *:
     """
     int clogreg_openmp_enabled() noexcept nogil
     int clogreg_omp_max_threads() noexcept nogil
+    int clogreg_thread_num() noexcept nogil
     int clogreg_watch_fork() noexcept nogil
     int clogreg_team_size(long long requested, long long n_tasks,
                           long long work, long long min_work) noexcept nogil
@@ -189,7 +201,7 @@ cdef enum:
     # costs more than it saves, and on a busy machine a parallel region
     # waits for its slowest (descheduled) thread.  The result is the same.
     PARALLEL_MIN_WORK = 1 << 18
-    # Multiply-adds per thread between two checks for Ctrl-C in a checked
+    # Multiply-adds of thread 0 between two checks for Ctrl-C in a checked
     # pass: about 10-30 ms on one core (measured: about 2 GMAC/s).  A pass
     # of less than an eighth of it is not checked (the solver checks
     # after each iteration).
@@ -541,9 +553,16 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     then incomplete)."""
     cdef Py_ssize_t stride = K * (d + 2) + 1
     cdef Py_ssize_t nb = _n_blocks(n, stride)
-    cdef Py_ssize_t b, j, n_par, nnz = 0, g0, g1, group, macs
+    cdef Py_ssize_t b, j, n_par, nnz = 0, macs, per_block, every
     cdef double loss = 0.0
     cdef double* work
+    # Written by thread 0 only, read by all: through pointers, so that the
+    # parallel loop shares them (a variable assigned in a prange body would
+    # be private to each thread).
+    cdef volatile int stop_flag = 0
+    cdef volatile int* stop = &stop_flag
+    cdef Py_ssize_t since_check = 0
+    cdef Py_ssize_t* since = &since_check
     if indices != NULL:
         # Sparse rows touch few of the d columns, but every block's private
         # gradient is cleared and reduced in full: keep that below a 16th of
@@ -563,37 +582,42 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
         return -1.0
     macs = K * nnz if indices != NULL else K * n * d
     n_par = _team_size(n_threads, nb, macs)
-    # Blocks g0 .. g1-1 run, then (checked pass) the signals are looked at.
-    # A group holds about CHECK_WORK multiply-adds per thread, in whole
-    # rounds of the team; the blocks themselves do not depend on it.
-    group = nb
     check = check and macs >= CHECK_WORK // 8
-    if check:
-        group = CHECK_WORK // (macs // nb + 1)
-        if group < 1:
-            group = 1
-        group *= n_par
-    g0 = 0
-    while g0 < nb:
-        g1 = min_ssize(nb, g0 + group)
-        if n_par > 1:
-            # Blocks are handed out as threads become free (dynamic): a
-            # thread the OS deschedules on a shared machine then holds up
-            # fewer of them.  Which thread runs a block never changes its
-            # result, and the partials are summed in block order below.
-            for b in prange(g0, g1, num_threads=n_par, schedule='dynamic'):
+    per_block = macs // nb + 1
+    # thread 0 checks after every ``every`` multiply-adds of its blocks: at
+    # most CHECK_WORK, and about twice in a smaller pass
+    every = min_ssize(CHECK_WORK, macs // (2 * n_par) + 1)
+    if n_par > 1:
+        # Blocks are handed out as threads become free (dynamic): a thread
+        # the OS deschedules on a shared machine then holds up fewer of
+        # them.  Which thread runs a block never changes its result, and
+        # the partials are summed in block order below.
+        for b in prange(nb, num_threads=n_par, schedule='dynamic'):
+            if stop[0] == 0:
                 _block(mode, data, indices, indptr, d, y, sw, coef, intercept,
                        K, rows, b * n // nb, (b + 1) * n // nb, proba_in,
                        proba_out, work + b * stride)
-        else:
-            for b in range(g0, g1):
-                _block(mode, data, indices, indptr, d, y, sw, coef, intercept,
-                       K, rows, b * n // nb, (b + 1) * n // nb, proba_in,
-                       proba_out, work + b * stride)
-        if check and _interrupted():
-            free(work)
-            return -2.0
-        g0 = g1
+                if check and clogreg_thread_num() == 0:
+                    since[0] = since[0] + per_block
+                    if since[0] >= every:
+                        since[0] = 0
+                        if _interrupted():
+                            stop[0] = 1
+    else:
+        for b in range(nb):
+            _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
+                   rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
+                   work + b * stride)
+            if check:
+                since_check += per_block
+                if since_check >= every:
+                    since_check = 0
+                    if _interrupted():
+                        stop_flag = 1
+                        break
+    if stop_flag:
+        free(work)
+        return -2.0
     # Fixed-order reduction of the per-block partials.
     memset(out_coef, 0, K * d * sizeof(double))
     if out_intercept != NULL:
@@ -1081,10 +1105,11 @@ cdef Py_ssize_t _nonfinite_scan(const floating* a, Py_ssize_t n) noexcept nogil:
     cdef double acc0, acc1
     # x - x is 0 for finite x and NaN otherwise; one NaN poisons the sum.
     # Chunked so the exact position is searched in one chunk only.  Every
-    # CHECK_WORK values, a check for Ctrl-C (-2 when a handler raised).
+    # CHECK_WORK / 8 values (a few milliseconds), a check for Ctrl-C (-2
+    # when a handler raised).
     start = 0
     while start < n:
-        if start % CHECK_WORK == 0 and start > 0 and _interrupted():
+        if start % (CHECK_WORK // 8) == 0 and start > 0 and _interrupted():
             return -2
         stop = min_ssize(n, start + 8192)
         acc0 = 0.0
@@ -1191,11 +1216,11 @@ cdef int _moments(const floating* data, const index_t* indices,
     stores one.  A CSR row must not repeat a column (``check_sparse`` sums
     repeats first): the centred squares count each entry as one value.
     Returns -1 when out of memory, -2 when a signal handler raised (checked
-    every CHECK_WORK values or so: ``_interrupted``).
+    every CHECK_WORK / 8 values or so, a few milliseconds: ``_interrupted``).
     """
     cdef Py_ssize_t i, j, col, n_pos = 0
     # rows between two checks for Ctrl-C; next_check: the next row to check at
-    cdef Py_ssize_t every = CHECK_WORK // (
+    cdef Py_ssize_t every = (CHECK_WORK // 8) // (
         (indptr[n] - indptr[0]) // n + 1 if indices != NULL and n > 0 else d + 1) + 1
     cdef Py_ssize_t next_check = every
     cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
