@@ -1,7 +1,8 @@
 """How fast Ctrl-C stops a large fit, and what the signal checks cost.
 
     python benchmarks/interrupt.py [--rows N] [--features D] [--dir DIR]
-                                   [--base SITE] [--rounds R] [--keep]
+                                   [--site SITE] [--base SITE] [--rounds R]
+                                   [--no-delay] [--keep]
 
 Writes a rows x features float64 ``.npy`` file (default 3,000,000 x 200:
 4.8 GB, in ``--dir``, default the system's temporary directory), with
@@ -128,6 +129,8 @@ def main():
     ap.add_argument("--base", default=None,
                     help="PYTHONPATH of the build to compare the cost with")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-delay", action="store_true",
+                    help="only the cost of the checks (with --base)")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     path = os.path.join(args.dir, f"interrupt_{args.rows}x{args.features}.npy")
@@ -136,7 +139,7 @@ def main():
     try:
         print(f"X: {args.rows} x {args.features} float64 (memmap of {path})")
         builds = [("this", args.site)] + ([("base", args.base)] if args.base else [])
-        for name, site in builds:
+        for name, site in builds if not args.no_delay else []:
             res = run(site, "delay", path)
             for solver in ("sgd", "lbfgs"):
                 got = [d for d in res[solver]["delays"] if d is not None]
@@ -162,6 +165,9 @@ def main():
                 print(f"fit time {solver:5s} (fixed work): this {a:.3f} s, "
                       f"base {b:.3f} s, ratio this/base {a / b:.3f} "
                       f"(medians of {args.rounds} interleaved rounds)")
+                for name in ("this", "base"):
+                    print(f"    {name}: " + " ".join(
+                        f"{t:.3f}" for t in times[name][solver]))
     finally:
         if not args.keep:
             for p in (path, path + ".y.npy"):

@@ -615,6 +615,10 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
                     if _interrupted():
                         stop_flag = 1
                         break
+    # and once at the end, before the reduction: a checked pass always looks
+    # (thread 0 may have run too few blocks to reach ``every``)
+    if check and stop_flag == 0 and _interrupted():
+        stop_flag = 1
     if stop_flag:
         free(work)
         return -2.0

@@ -264,20 +264,25 @@ def _sigint_inside(func, *args):
         sender.join()
 
 
-@pytest.fixture
-def big_problem():
+def _objective(n_threads=1):
     # 100k x 50 with 10 classes: 5e7 multiply-adds a pass (tens of ms),
     # above the checked minimum (2**25 / 8), so the pass itself looks at
-    # the signals, on one thread after 2.5e7 and at its end
+    # the signals: on one thread after 2.5e7 of them, and at its end
     X, y = _data(n=100_000, d=50, k=10)
     Xm = clogreg.kernels.RowMatrix(X)
     obj = solvers.Objective(Xm, y.astype(np.int32), None, 10, True, 1e-4, 0.0,
-                            None, None, 1)
+                            None, None, n_threads)
     return X, y, obj
 
 
-def test_ctrl_c_stops_a_pass_before_it_ends(big_problem, sigint_raises):
-    X, y, obj = big_problem
+@pytest.fixture
+def big_problem():
+    return _objective()
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_ctrl_c_stops_a_pass_before_it_ends(n_threads, sigint_raises):
+    X, y, obj = _objective(n_threads)
     theta = np.zeros(obj.n_params)
     grad = np.full(obj.n_params, np.nan)
     with pytest.raises(Interrupted):
