@@ -17,11 +17,18 @@ are shared through the page cache, so no process copies X):
   fits run with tol=0, so that they last); it also checks that the
   estimator, fitted before, kept its coefficients.  Five signals per
   solver; the median and the maximum are printed.
-* Cost of the checks.  With ``--base SITE`` (a build of the code before
-  the checks, installed with ``pip install --target SITE``), the same
-  fixed-work fits (lbfgs with max_iter=10 and tol=0, and one sgd epoch)
-  alternate between that build and this one for ``--rounds`` rounds; the
-  medians and their ratio are printed.
+* Cost of the checks, in one process: a pass over X as the solvers run
+  it (checked for Ctrl-C) and as the stable API runs it (unchecked),
+  alternating, 4 x ``--rounds`` times each; medians and the median of the
+  ratios.
+* Cost of the checks in whole fits.  With ``--base SITE`` (a build of
+  the code before the checks, installed with ``pip install --target
+  SITE``), the same fixed-work fits (lbfgs with max_iter=10 and tol=0, and
+  one sgd epoch) alternate between that build and this one for
+  ``--rounds`` rounds; the medians, their ratio and the median of the
+  rounds' ratios are printed.  On a shared machine these whole fits vary
+  far more than the checks cost: the pass comparison above is the
+  sharper one.
 
 Run it under the shared lock: ``flock /work/bench.lock python ...``.
 """
@@ -83,6 +90,26 @@ CHILD = textwrap.dedent("""
                     t.join()
                     kept.append(bool(np.array_equal(model.coef_, before)))
             out[solver] = {"delays": delays, "model_kept": all(kept)}
+    elif mode == "pass":
+        # one pass over X, checked (the solvers') and unchecked (the stable
+        # API's), alternating, 2 threads
+        from clogreg import kernels, solvers
+        Xm = kernels.RowMatrix(X)
+        codes = y.astype(np.int32)
+        d = X.shape[1]
+        obj = solvers.Objective(Xm, codes, None, 1, True, 0.0, 0.0, None, None, 2)
+        theta = np.full(d + 1, 0.01)
+        grad = np.empty(d + 1)
+        coef, b = theta[:d].reshape(1, d).copy(), theta[d:].copy()
+        gc, gb = np.empty((1, d)), np.empty(1)
+        out["checked"], out["unchecked"] = [], []
+        for _ in range(int(sys.argv[3])):
+            t = time.perf_counter()
+            obj.value_and_gradient(theta, grad)
+            out["checked"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            kernels._loss_gradient(Xm, codes, None, coef, b, gc, gb, 2)
+            out["unchecked"].append(time.perf_counter() - t)
     else:
         for solver, kw in (("lbfgs", {"max_iter": 10, "tol": 0.0}),
                            ("sgd", {"max_iter": 1, "tol": 0.0})):
@@ -110,12 +137,12 @@ def write_data(path, n, d):
     np.save(path + ".y.npy", y)
 
 
-def run(site, mode, path):
+def run(site, mode, path, *extra):
     env = dict(os.environ, PYTHONPATH=site or "")
     if not site:
         env.pop("PYTHONPATH")
-    res = subprocess.run([sys.executable, "-c", CHILD, mode, path], env=env,
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run([sys.executable, "-c", CHILD, mode, path, *extra],
+                         env=env, capture_output=True, text=True, check=True)
     return json.loads(res.stdout)
 
 
@@ -152,6 +179,13 @@ def main():
                       f"over {len(got)} signals (of "
                       f"{len(res[solver]['delays'])}); model kept: "
                       f"{res[solver]['model_kept']}  [{res['clogreg']}]")
+        res = run(args.site, "pass", path, str(4 * args.rounds))
+        a, b = statistics.median(res["checked"]), statistics.median(res["unchecked"])
+        ratios = [c / u for c, u in zip(res["checked"], res["unchecked"],
+                                        strict=True)]
+        print(f"one pass, 2 threads: checked {a:.4f} s, unchecked {b:.4f} s "
+              f"(medians of {len(ratios)}, alternating); median of the "
+              f"ratios checked/unchecked {statistics.median(ratios):.4f}")
         if args.base:
             times = {b: {"lbfgs": [], "sgd": []} for b in ("this", "base")}
             for _ in range(args.rounds):
@@ -162,9 +196,13 @@ def main():
             for solver in ("lbfgs", "sgd"):
                 a = statistics.median(times["this"][solver])
                 b = statistics.median(times["base"][solver])
+                pairs = statistics.median(
+                    t / u for t, u in zip(times["this"][solver],
+                                          times["base"][solver], strict=True))
                 print(f"fit time {solver:5s} (fixed work): this {a:.3f} s, "
                       f"base {b:.3f} s, ratio this/base {a / b:.3f} "
-                      f"(medians of {args.rounds} interleaved rounds)")
+                      f"(medians of {args.rounds} interleaved rounds; median "
+                      f"of the rounds' ratios {pairs:.3f})")
                 for name in ("this", "base"):
                     print(f"    {name}: " + " ".join(
                         f"{t:.3f}" for t in times[name][solver]))
