@@ -121,8 +121,8 @@ cdef int _tick(Progress progress, int verbose, int it, Py_ssize_t done,
     passed since the last: how far it got (sgd: ``done`` batches of
     ``total``; Newton, total 0: ``done`` Hessian products)."""
     if verbose > 0 and _clock() - progress.last >= PRINT_SECONDS:
-        what = (f"batch {done} of {total}" if total > 0
-                else f"{done} Hessian products")
+        what = (f"batch {done} of {total}" if total > 0 else
+                f"{done} Hessian product{'s' if done > 1 else ''}")
         progress.say(verbose, f"iter {it:6d}  (running: {what})")
     return 0
 
