@@ -283,6 +283,36 @@ def big_problem():
     return _objective()
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_checked_pass_gives_the_bits_of_an_unchecked_one(n_threads, sparse):
+    # reference: the stable API's pass (kernels._loss_gradient, which never
+    # looks at the signals) on the same data: the solvers' checked pass
+    # must equal it bit for bit, for any thread count
+    X, y, obj = _objective(n_threads)
+    if sparse:
+        import scipy.sparse
+        X = scipy.sparse.csr_matrix(np.where(np.abs(X) > 1.0, X, 0.0))
+        Xm = clogreg.kernels.RowMatrix.csr(X.data, X.indices, X.indptr,
+                                           X.shape[1])
+        obj = solvers.Objective(Xm, y.astype(np.int32), None, 10, True, 0.0,
+                                0.0, None, None, n_threads)
+    else:
+        Xm = clogreg.kernels.RowMatrix(X)
+        obj = solvers.Objective(Xm, y.astype(np.int32), None, 10, True, 0.0,
+                                0.0, None, None, n_threads)
+    theta = np.random.default_rng(1).normal(size=obj.n_params) * 0.1
+    grad = np.empty(obj.n_params)
+    f = obj.value_and_gradient(theta, grad)
+    coef, b = theta[:500].reshape(10, 50).copy(), theta[500:].copy()
+    gc, gb = np.empty((10, 50)), np.empty(10)
+    loss = clogreg.kernels._loss_gradient(Xm, y.astype(np.int32), None, coef,
+                                          b, gc, gb, n_threads)
+    inv_w = 1.0 / X.shape[0]
+    assert f == loss * inv_w
+    assert_array_equal(grad, np.concatenate([gc.ravel(), gb]) * inv_w)
+
+
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_ctrl_c_stops_a_pass_before_it_ends(n_threads, sigint_raises):
     X, y, obj = _objective(n_threads)
