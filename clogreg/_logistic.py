@@ -33,6 +33,7 @@ from ._path import (
     change_of_variables,
     column_statistics,
     fit_path,
+    is_external,
 )
 from ._steps import sgd_default_step
 from ._typing import ClassWeight, PenaltyName, SolverName
@@ -739,6 +740,7 @@ class LogisticRegression:
         >>> m.coef_.shape, m.classes_.tolist()
         ((1, 1), [0, 1])
         """
+        progress = solvers.Progress()   # verbose's elapsed times count from here
         solver, n_threads = self._validated_params()
         self.__dict__.pop("_partial_state", None)   # fit starts a new stream
         if any(is_dask_collection(v) for v in (X, y, sample_weight)):
@@ -748,7 +750,7 @@ class LogisticRegression:
             try:
                 return self._fit_prepared(data, data, classes, None, None,
                                           names, data.dtype, data.weight_sum,
-                                          solver, n_threads)
+                                          solver, n_threads, progress)
             finally:
                 data.release()
         names = feature_names(X)
@@ -759,21 +761,27 @@ class LogisticRegression:
         sw = self._class_weighted(classes, y_index, sw)
         weight_sum = float(X.shape[0] if sw is None else sw.sum())
         return self._fit_prepared(X, as_row_matrix(X), classes, y_index, sw,
-                                  names, X.dtype, weight_sum, solver, n_threads)
+                                  names, X.dtype, weight_sum, solver, n_threads,
+                                  progress)
 
     def _fit_prepared(self, X, Xm, classes, y_index, sw, names, dtype,
-                      weight_sum, solver, n_threads):
+                      weight_sum, solver, n_threads, progress):
         """fit, once the data is validated: X and Xm in memory, or both a
-        Dask fit's external data (``clogreg._dask``, y_index and sw None)."""
+        Dask fit's external data (``clogreg._dask``, y_index and sw None).
+        ``progress``: the clock of verbose's lines, started by fit."""
         n, d = X.shape
         k = 1 if classes.shape[0] == 2 else classes.shape[0]
+        if self.verbose:
+            # the first line, before the statistics passes: what is fitted
+            progress.say(int(self.verbose),
+                         _fit_summary(X, Xm, dtype, classes, solver, n_threads))
         if not weight_sum > 0:
             raise ValueError("the class weights leave every sample with weight 0")
         alpha, l1 = self._penalty_strengths(weight_sum)
         max_iter = int(self.max_iter)
         tol = float(self.tol)
         path = fit_path(self, X, Xm, classes, y_index, sw, solver, n_threads,
-                        [(alpha, l1)])
+                        [(alpha, l1)], progress=progress)
         (point,) = path.points
         n_iter, status, n_passes = point.n_iter, point.status, point.n_passes
         curve = point.curve
@@ -853,6 +861,7 @@ class LogisticRegression:
                      "e.g. for block in X.to_delayed().ravel(): "
                      "model.partial_fit(block.compute(), ...), or fit the "
                      "collection whole with fit")
+        progress = solvers.Progress()   # verbose's elapsed times count from here
         _, n_threads = self._validated_params(partial=True)
         if _is_balanced(self.class_weight):
             raise ValueError("class_weight='balanced' needs the class counts of "
@@ -920,7 +929,7 @@ class LogisticRegression:
         n_iter, status, _ = solvers.sgd(
             obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
             state["shuffle_state"] + state["calls"], 1, state["calls"], self.callback,
-            int(self.verbose), curve)
+            int(self.verbose), curve, progress)
         self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
         if first:
@@ -1327,6 +1336,20 @@ def _log_softmax(scores):
         top[infinite] = 0.0
     lse = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
     return scores - lse
+
+
+def _fit_summary(X, Xm, dtype, classes, solver, n_threads):
+    """verbose's first line: the shape, layout and type of X, the classes,
+    the solver and where the passes run."""
+    if is_external(Xm):
+        layout, where = " Dask collection", "on the Dask workers"
+    else:
+        layout = " CSR" if hasattr(X, "indptr") else ""
+        threads = min(int(n_threads), kernels.max_threads())
+        where = f"{threads} thread{'s' if threads > 1 else ''}"
+    n, d = X.shape
+    return (f"fit {n} x {d} {np.dtype(dtype).name}{layout}, "
+            f"{classes.shape[0]} classes, solver {solver}, {where}")
 
 
 def _engine_solver(name, penalty):

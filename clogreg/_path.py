@@ -173,18 +173,19 @@ def _still_descending(obj, theta):
 
 
 def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
-           precondition, curve, tol=None, max_iter=None):
+           precondition, curve, tol=None, max_iter=None, progress=None):
     """Run ``solver`` on ``obj`` from ``theta`` (in place), with est's tol
-    and max_iter unless given: (n_iter, status, n_passes)."""
+    and max_iter unless given: (n_iter, status, n_passes).  ``progress``:
+    the clock of verbose's lines (None: the solver starts one)."""
     max_iter = int(est.max_iter if max_iter is None else max_iter)
     tol = float(est.tol if tol is None else tol)
     callback, verbose = est.callback, int(est.verbose)
     if solver == "lbfgs":
         return solvers.lbfgs(obj, theta, tol, max_iter, _LBFGS_MEMORY,
-                             callback, verbose, curve)
+                             callback, verbose, curve, progress)
     if solver == "newton":
         return solvers.newton(obj, theta, tol, max_iter, callback, verbose,
-                              curve)
+                              curve, progress)
     if solver == "gd":
         lr = float(est.learning_rate or 0.0)
         step0 = 0.0
@@ -192,7 +193,7 @@ def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
             step0 = 1.0 / curvature_bound(Xm, sw, k, est.fit_intercept,
                                            alpha, scale)
         return solvers.gd(obj, theta, tol, max_iter, lr, step0, callback,
-                          verbose, curve)
+                          verbose, curve, progress)
     batch = est._batch_size(X.shape[0])
     lr = est.learning_rate
     if lr is None:
@@ -200,12 +201,12 @@ def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
                               scale, precondition)
     n_iter, status, _ = solvers.sgd(
         obj, theta, tol, max_iter, float(lr), batch, est._seed(),
-        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve)
+        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve, progress)
     return n_iter, status, n_iter
 
 
 def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
-             stats=None, start=None):
+             stats=None, start=None, progress=None):
     """Solve ``est``'s problem at each (alpha, l1) of ``penalties`` in turn.
 
     Parameters
@@ -225,6 +226,9 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
     start : a fitted model (``fit_intercept``, ``coef_``, ``intercept_``
         in original units) to start the first point from, or None for
         ``est._start`` (log-odds intercepts, or est's warm start)
+    progress : solvers.Progress or None
+        The clock of verbose's lines, started when fit was called (None:
+        each solver starts its own)
 
     Returns
     -------
@@ -237,6 +241,8 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
     precondition = uses_preconditioner(est, solver)
     if stats is None and (est.standardize or precondition):
         stats = column_statistics(Xm, sw)
+        if progress is not None:
+            progress.say(int(est.verbose), "column statistics done")
     mean = None if stats is None or not (est.standardize or precondition) \
         else stats[0]
     points = []
@@ -261,7 +267,7 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
         curve = []
         n_iter, status, n_passes = _solve(est, solver, obj, theta, X, Xm, sw,
                                           k, alpha, mean, scale, precondition,
-                                          curve)
+                                          curve, progress=progress)
         if n_iter == 0 and points and est.max_iter > 0:
             # The previous point, carried, already meets tol at this C: take
             # one step anyway, so that every point is solved at its own C
@@ -269,7 +275,7 @@ def fit_path(est, X, Xm, classes, y_index, sw, solver, n_threads, penalties,
             carried = theta.copy()
             n_iter, _, more = _solve(est, solver, obj, theta, X, Xm, sw, k,
                                      alpha, mean, scale, precondition, curve,
-                                     tol=0.0, max_iter=1)
+                                     tol=0.0, max_iter=1, progress=progress)
             n_passes += more
             if np.array_equal(theta, carried):
                 # No step was taken: keep the previous point's exact

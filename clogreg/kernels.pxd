@@ -109,3 +109,23 @@ cdef int predict_class_dense(
     const floating* X, Py_ssize_t n_samples, Py_ssize_t n_features,
     const double* coef, const double* intercept, Py_ssize_t n_classes,
     Py_ssize_t* out, int n_threads) noexcept nogil
+
+# ------------------------------------------ internal: not part of the API
+# For clogreg's own solvers; may change in any version.  As loss_gradient
+# and hessian_product, with the same bits, but checking for Ctrl-C during a
+# large pass: they return -2.0 / -2 when a signal handler raised, leaving
+# its exception set (for the Python-level caller to raise).  _interrupted
+# runs the signal handlers (1 if one raised; main thread only, else 0).
+cdef double _loss_gradient_checked(
+    const Matrix* X, const int* y, const double* sample_weight,
+    const double* coef, const double* intercept, Py_ssize_t n_classes,
+    const Py_ssize_t* rows, Py_ssize_t n_rows,
+    double* grad_coef, double* grad_intercept, double* proba,
+    int n_threads) noexcept nogil
+
+cdef int _hessian_product_checked(
+    const Matrix* X, const double* sample_weight, const double* proba,
+    Py_ssize_t n_classes, const double* v_coef, const double* v_intercept,
+    double* out_coef, double* out_intercept, int n_threads) noexcept nogil
+
+cdef int _interrupted() noexcept nogil

@@ -23,9 +23,20 @@ Design
   the public functions dispatch once on the value and index types.
 * float64 everywhere it matters.  ``X`` may be float32 or float64 (fused
   type); coefficients, scores and accumulators are float64.
+* Interruptible fits.  In the solvers' passes (``_loss_gradient_checked``,
+  ``_hessian_product_checked``) the thread that entered the pass (the
+  team's thread 0, the caller's) takes the GIL for a moment after its
+  blocks, every CHECK_WORK multiply-adds or so, to run Python's signal
+  handlers (``_interrupted``); when one raised (Ctrl-C), every thread
+  skips the blocks it has not started and the pass returns at once.  No
+  barrier is added and no block changes, nor the order of the reduction:
+  the bits are those of an unchecked pass.  The stable API
+  (``loss_gradient``...) never checks: a C caller gets no Python exception
+  it did not ask for.
 * What this module must never do: allocate Python objects in a loop, hold
-  the GIL while it reads ``X``, produce a NaN or an overflow from finite
-  input, or size a parallel region anywhere but in ``clogreg_team_size``.
+  the GIL while it reads ``X`` (beyond a signal check), produce a NaN or an
+  overflow from finite input, or size a parallel region anywhere but in
+  ``clogreg_team_size``.
 """
 
 from cython cimport floating
@@ -37,7 +48,11 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
+from cpython.ref cimport PyObject
+
 from clogreg._rowmatrix cimport RowMatrix, _dense_matrix
+
+import threading
 
 # ``kernels.RowMatrix`` stays a Python-level name, for clogreg's Python layer
 # and the tests; the type itself is internal and stays out of kernels.pxd
@@ -106,6 +121,16 @@ cdef extern from *:
     #endif
     }
 
+    /* The thread's number in its team: 0 for the thread that entered the
+       parallel region (and outside one). */
+    static int clogreg_thread_num(void) {
+    #ifdef _OPENMP
+        return omp_get_thread_num();
+    #else
+        return 0;
+    #endif
+    }
+
     static int clogreg_omp_max_threads(void) {
     #ifdef _OPENMP
         return omp_get_max_threads();
@@ -116,6 +141,7 @@ cdef extern from *:
     """
     int clogreg_openmp_enabled() noexcept nogil
     int clogreg_omp_max_threads() noexcept nogil
+    int clogreg_thread_num() noexcept nogil
     int clogreg_watch_fork() noexcept nogil
     int clogreg_team_size(long long requested, long long n_tasks,
                           long long work, long long min_work) noexcept nogil
@@ -123,6 +149,42 @@ cdef extern from *:
 
 if clogreg_watch_fork() != 0:
     raise ImportError("clogreg.kernels: pthread_atfork failed (out of memory)")
+
+
+# ------------------------------------------------------- Ctrl-C in a pass
+
+cdef extern from "Python.h":
+    # Declared here without Cython's ``except -1``: a raising handler's
+    # exception must stay set, through noexcept kernels, until the
+    # Python-level caller raises it (``_raise_pending``).
+    int _run_signal_handlers "PyErr_CheckSignals" () noexcept
+    unsigned long _thread_ident "PyThread_get_thread_ident" () noexcept nogil
+    PyObject* PyErr_Occurred() noexcept
+
+# Python runs signal handlers in its main thread only; elsewhere a check
+# would take the GIL for nothing.
+cdef unsigned long _main_thread = <unsigned long>threading.main_thread().ident
+
+
+cdef int _interrupted() noexcept nogil:
+    """1 when a signal handler raised (Ctrl-C: KeyboardInterrupt), whose
+    exception is then left set for the Python-level caller to raise with
+    ``_raise_pending``; else 0.  Takes the GIL for about a microsecond, on
+    the main thread only (anywhere else: 0 at once)."""
+    cdef int status
+    if _thread_ident() != _main_thread:
+        return 0
+    with gil:
+        status = _run_signal_handlers()
+    return 1 if status != 0 else 0
+
+
+cdef int _raise_pending() except -1:
+    """Raise the exception that a signal handler left set (``_interrupted``)."""
+    if PyErr_Occurred() == NULL:
+        raise SystemError("clogreg: a pass was interrupted, but no exception "
+                          "is set")
+    return -1
 
 
 # Blocking of the training pass.  A block is at least ROWS_PER_BLOCK rows
@@ -139,6 +201,11 @@ cdef enum:
     # costs more than it saves, and on a busy machine a parallel region
     # waits for its slowest (descheduled) thread.  The result is the same.
     PARALLEL_MIN_WORK = 1 << 18
+    # Multiply-adds of thread 0 between two checks for Ctrl-C in a checked
+    # pass: about 10-30 ms on one core (measured: about 2 GMAC/s).  A pass
+    # of less than an eighth of it is not checked (the solver checks
+    # after each iteration).
+    CHECK_WORK = 1 << 25
 
 
 cdef inline int _team_size(int requested, Py_ssize_t n_tasks,
@@ -478,15 +545,24 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
                   const Py_ssize_t* rows, Py_ssize_t n,
                   const double* proba_in, double* proba_out,
                   double* out_coef, double* out_intercept,
-                  int n_threads) noexcept nogil:
+                  int n_threads, bint check) noexcept nogil:
     """Blocked, multithreaded pass with a fixed-order reduction.  Returns
-    the weighted loss sum (PASS_GRADIENT), 0 (PASS_HESSIAN), or -1.0 when
-    the workspace could not be allocated."""
+    the weighted loss sum (PASS_GRADIENT), 0 (PASS_HESSIAN), -1.0 when
+    the workspace could not be allocated, or -2.0 when ``check`` is set
+    and a signal handler raised (see ``_interrupted``; the outputs are
+    then incomplete)."""
     cdef Py_ssize_t stride = K * (d + 2) + 1
     cdef Py_ssize_t nb = _n_blocks(n, stride)
-    cdef Py_ssize_t b, j, n_par, nnz = 0
+    cdef Py_ssize_t b, j, n_par, nnz = 0, macs, per_block, every
     cdef double loss = 0.0
     cdef double* work
+    # Written by thread 0 only, read by all: through pointers, so that the
+    # parallel loop shares them (a variable assigned in a prange body would
+    # be private to each thread).
+    cdef volatile int stop_flag = 0
+    cdef volatile int* stop = &stop_flag
+    cdef Py_ssize_t since_check = 0
+    cdef Py_ssize_t* since = &since_check
     if indices != NULL:
         # Sparse rows touch few of the d columns, but every block's private
         # gradient is cleared and reduced in full: keep that below a 16th of
@@ -504,21 +580,48 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     work = <double*>malloc(nb * stride * sizeof(double))
     if work == NULL:
         return -1.0
-    n_par = _team_size(n_threads, nb, K * nnz if indices != NULL else K * n * d)
+    macs = K * nnz if indices != NULL else K * n * d
+    n_par = _team_size(n_threads, nb, macs)
+    check = check and macs >= CHECK_WORK // 8
+    per_block = macs // nb + 1
+    # thread 0 checks after every ``every`` multiply-adds of its blocks: at
+    # most CHECK_WORK, and about twice in a smaller pass
+    every = min_ssize(CHECK_WORK, macs // (2 * n_par) + 1)
     if n_par > 1:
         # Blocks are handed out as threads become free (dynamic): a thread
         # the OS deschedules on a shared machine then holds up fewer of
         # them.  Which thread runs a block never changes its result, and
         # the partials are summed in block order below.
         for b in prange(nb, num_threads=n_par, schedule='dynamic'):
-            _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
-                   rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
-                   work + b * stride)
+            if stop[0] == 0:
+                _block(mode, data, indices, indptr, d, y, sw, coef, intercept,
+                       K, rows, b * n // nb, (b + 1) * n // nb, proba_in,
+                       proba_out, work + b * stride)
+                if check and clogreg_thread_num() == 0:
+                    since[0] = since[0] + per_block
+                    if since[0] >= every:
+                        since[0] = 0
+                        if _interrupted():
+                            stop[0] = 1
     else:
         for b in range(nb):
             _block(mode, data, indices, indptr, d, y, sw, coef, intercept, K,
                    rows, b * n // nb, (b + 1) * n // nb, proba_in, proba_out,
                    work + b * stride)
+            if check:
+                since_check += per_block
+                if since_check >= every:
+                    since_check = 0
+                    if _interrupted():
+                        stop_flag = 1
+                        break
+    # and once at the end, before the reduction: a checked pass always looks
+    # (thread 0 may have run too few blocks to reach ``every``)
+    if check and stop_flag == 0 and _interrupted():
+        stop_flag = 1
+    if stop_flag:
+        free(work)
+        return -2.0
     # Fixed-order reduction of the per-block partials.
     memset(out_coef, 0, K * d * sizeof(double))
     if out_intercept != NULL:
@@ -540,27 +643,31 @@ cdef double _dispatch_pass(int mode, const Matrix* X, const int* y,
                            const Py_ssize_t* rows, Py_ssize_t n,
                            const double* proba_in, double* proba_out,
                            double* out_coef, double* out_intercept,
-                           int n_threads) noexcept nogil:
+                           int n_threads, bint check) noexcept nogil:
     cdef Py_ssize_t d = X.n_cols
     if X.float_bytes == 8:
         if X.indices == NULL or X.index_bytes == 4:
             return _pass[double, int](
                 mode, <const double*>X.data, <const int*>X.indices,
                 <const int*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
-                proba_in, proba_out, out_coef, out_intercept, n_threads)
+                proba_in, proba_out, out_coef, out_intercept, n_threads,
+                check)
         return _pass[double, int64_t](
             mode, <const double*>X.data, <const int64_t*>X.indices,
             <const int64_t*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
-            proba_in, proba_out, out_coef, out_intercept, n_threads)
+            proba_in, proba_out, out_coef, out_intercept, n_threads,
+                check)
     if X.indices == NULL or X.index_bytes == 4:
         return _pass[float, int](
             mode, <const float*>X.data, <const int*>X.indices,
             <const int*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
-            proba_in, proba_out, out_coef, out_intercept, n_threads)
+            proba_in, proba_out, out_coef, out_intercept, n_threads,
+                check)
     return _pass[float, int64_t](
         mode, <const float*>X.data, <const int64_t*>X.indices,
         <const int64_t*>X.indptr, d, y, sw, coef, intercept, K, rows, n,
-        proba_in, proba_out, out_coef, out_intercept, n_threads)
+        proba_in, proba_out, out_coef, out_intercept, n_threads,
+                check)
 
 
 cdef double loss_gradient(
@@ -583,7 +690,7 @@ cdef double loss_gradient(
     return _dispatch_pass(PASS_GRADIENT, X, y, sample_weight, coef, intercept,
                           n_classes, rows, n_rows, NULL, proba, grad_coef,
                           grad_intercept if intercept != NULL else NULL,
-                          n_threads)
+                          n_threads, False)
 
 
 cdef int hessian_product(
@@ -600,7 +707,37 @@ cdef int hessian_product(
     cdef double r = _dispatch_pass(
         PASS_HESSIAN, X, NULL, sample_weight, v_coef, v_intercept, n_classes,
         NULL, X.n_rows, proba, NULL, out_coef,
-        out_intercept if v_intercept != NULL else NULL, n_threads)
+        out_intercept if v_intercept != NULL else NULL, n_threads, False)
+    return -1 if r < 0.0 else 0
+
+
+cdef double _loss_gradient_checked(
+        const Matrix* X, const int* y, const double* sample_weight,
+        const double* coef, const double* intercept, Py_ssize_t n_classes,
+        const Py_ssize_t* rows, Py_ssize_t n_rows,
+        double* grad_coef, double* grad_intercept, double* proba,
+        int n_threads) noexcept nogil:
+    """``loss_gradient`` that checks for Ctrl-C during a large pass (the
+    solvers' pass): -2.0 when a signal handler raised, its exception left
+    set (see ``_interrupted``).  Same bits as ``loss_gradient``."""
+    return _dispatch_pass(PASS_GRADIENT, X, y, sample_weight, coef, intercept,
+                          n_classes, rows, n_rows, NULL, proba, grad_coef,
+                          grad_intercept if intercept != NULL else NULL,
+                          n_threads, True)
+
+
+cdef int _hessian_product_checked(
+        const Matrix* X, const double* sample_weight, const double* proba,
+        Py_ssize_t n_classes, const double* v_coef, const double* v_intercept,
+        double* out_coef, double* out_intercept, int n_threads) noexcept nogil:
+    """``hessian_product`` that checks for Ctrl-C during a large pass: -2
+    when a signal handler raised (its exception left set)."""
+    cdef double r = _dispatch_pass(
+        PASS_HESSIAN, X, NULL, sample_weight, v_coef, v_intercept, n_classes,
+        NULL, X.n_rows, proba, NULL, out_coef,
+        out_intercept if v_intercept != NULL else NULL, n_threads, True)
+    if r == -2.0:
+        return -2
     return -1 if r < 0.0 else 0
 
 
@@ -971,9 +1108,13 @@ cdef Py_ssize_t _nonfinite_scan(const floating* a, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i, start, stop
     cdef double acc0, acc1
     # x - x is 0 for finite x and NaN otherwise; one NaN poisons the sum.
-    # Chunked so the exact position is searched in one chunk only.
+    # Chunked so the exact position is searched in one chunk only.  Every
+    # CHECK_WORK / 8 values (a few milliseconds), a check for Ctrl-C (-2
+    # when a handler raised).
     start = 0
     while start < n:
+        if start % (CHECK_WORK // 8) == 0 and start > 0 and _interrupted():
+            return -2
         stop = min_ssize(n, start + 8192)
         acc0 = 0.0
         acc1 = 0.0
@@ -994,7 +1135,8 @@ cdef Py_ssize_t _nonfinite_scan(const floating* a, Py_ssize_t n) noexcept nogil:
 
 def _first_nonfinite(a):
     """Flat index of the first NaN or infinity in the C-contiguous float32
-    or float64 array ``a`` (any number of dimensions), or -1."""
+    or float64 array ``a`` (any number of dimensions), or -1.  Ctrl-C
+    interrupts a long scan (KeyboardInterrupt)."""
     cdef Py_buffer view
     cdef Py_ssize_t n, found
     PyObject_GetBuffer(a, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
@@ -1011,6 +1153,8 @@ def _first_nonfinite(a):
             raise TypeError("_first_nonfinite needs native float32 or float64")
     finally:
         PyBuffer_Release(&view)
+    if found == -2:
+        _raise_pending()
     return found
 
 
@@ -1075,9 +1219,14 @@ cdef int _moments(const floating* data, const index_t* indices,
     positive weight all equal one v and either v == 0 or every such row
     stores one.  A CSR row must not repeat a column (``check_sparse`` sums
     repeats first): the centred squares count each entry as one value.
-    Returns -1 when out of memory.
+    Returns -1 when out of memory, -2 when a signal handler raised (checked
+    every CHECK_WORK / 8 values or so, a few milliseconds: ``_interrupted``).
     """
     cdef Py_ssize_t i, j, col, n_pos = 0
+    # rows between two checks for Ctrl-C; next_check: the next row to check at
+    cdef Py_ssize_t every = (CHECK_WORK // 8) // (
+        (indptr[n] - indptr[0]) // n + 1 if indices != NULL and n > 0 else d + 1) + 1
+    cdef Py_ssize_t next_check = every
     cdef double s, total = 0.0, row_sq, mx = 0.0, sum_sq = 0.0, dev, mc
     cdef bint rescale = False
     cdef const floating* row
@@ -1100,6 +1249,12 @@ cdef int _moments(const floating* data, const index_t* indices,
     memset(cmax, 0, d * sizeof(double))
     memset(seen, 0, d * sizeof(Py_ssize_t))
     for i in range(n):
+        if i == next_check:
+            next_check += every
+            if _interrupted():
+                free(cmax)
+                free(seen)
+                return -2
         s = sw[i] if sw != NULL else 1.0
         total += s
         _row_axpy(s, data, indices, indptr, i, d, mean)
@@ -1134,7 +1289,14 @@ cdef int _moments(const floating* data, const index_t* indices,
         # Redo those means with each value in its column's unit (|x / u| < 1,
         # so no sum exceeds S); columns of unit 1 are summed as above.
         memset(mean, 0, d * sizeof(double))
+        next_check = every
         for i in range(n):
+            if i == next_check:
+                next_check += every
+                if _interrupted():
+                    free(cmax)
+                    free(seen)
+                    return -2
             s = sw[i] if sw != NULL else 1.0
             if s == 0.0:
                 continue       # x / u may overflow, and 0 * inf is NaN
@@ -1155,7 +1317,14 @@ cdef int _moments(const floating* data, const index_t* indices,
     for j in range(d):
         if cmax[j] > 1e100:
             inv[j] = _inverse_unit(cmax[j])
+    next_check = every
     for i in range(n):
+        if i == next_check:
+            next_check += every
+            if _interrupted():
+                free(cmax)
+                free(seen)
+                return -2
         s = sw[i] if sw != NULL else 1.0
         if s == 0.0:
             continue
@@ -1271,6 +1440,8 @@ def _column_moments(RowMatrix X, const double[::1] sample_weight,
                     <const float*>M.data, <const int64_t*>M.indices,
                     <const int64_t*>M.indptr, M.n_rows, M.n_cols, sw,
                     &mean[0], &std[0], stats)
+    if status == -2:
+        _raise_pending()
     if status != 0:
         raise MemoryError("clogreg: could not allocate the column statistics")
     return stats[0], stats[1]

@@ -9,6 +9,18 @@ Design
   fused pass of ``clogreg.kernels`` with the GIL released; the GIL is taken
   back only to check for Ctrl-C, to call the user's callback and to print
   progress.
+* Ctrl-C within a fraction of a second, the model untouched.  Besides the
+  check after each iteration, the kernels' checked passes look at the
+  signals every few hundredths of a second of work, and so does an sgd
+  epoch between its mini-batches; an interrupted pass makes the solver
+  raise the handler's exception (KeyboardInterrupt) at once.  ``theta``
+  is then left half-updated: the Python layer fits into a scratch
+  estimator and publishes nothing on an exception.
+* Progress (``verbose``): one clock per fit (``Progress``, started by the
+  Python layer when fit is called, so that its validation and statistics
+  passes count), a line at iteration 1, every 10th, the last, and
+  whenever PRINT_SECONDS have passed since the previous line; within a
+  long sgd epoch or Newton iteration too.
 * All solvers minimise the mean objective of ``clogreg/solvers.pxd``, so
   ``tol`` means what it means in scikit-learn: a bound on the largest
   absolute entry of the gradient of the mean objective (for an L1 penalty,
@@ -45,14 +57,16 @@ from libc.math cimport sqrt, fabs, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.float cimport DBL_EPSILON
-from cpython.exc cimport PyErr_CheckSignals
+from libc.stdint cimport int64_t
+from cpython.exc cimport PyErr_CheckSignals, PyErr_Occurred
 
 from time import perf_counter
 
 import numpy as np
 
 from clogreg._rowmatrix cimport RowMatrix
-from clogreg.kernels cimport Matrix, loss_gradient, hessian_product
+from clogreg.kernels cimport (Matrix, _hessian_product_checked, _interrupted,
+                              _loss_gradient_checked)
 
 cdef enum Status:
     CONVERGED = 0
@@ -64,8 +78,77 @@ cdef enum Status:
 # scikit-learn passes ftol = 64 * eps to L-BFGS-B; the relative-decrease
 # tests below use the same bound.
 cdef double FTOL = 64.0 * DBL_EPSILON
-cdef int PRINT_EVERY = 10
 cdef int STALL = 10     # L-BFGS: iterations without the gradient halving
+cdef int PRINT_EVERY = 10
+cdef double PRINT_SECONDS = 2.0   # verbose: at most this long without a line
+# sgd: multiply-adds between two checks for Ctrl-C within an epoch, a
+# batch counting its rows' values times the classes plus 4 K d for its
+# parameter updates.  Shuffled rows in small batches go several times
+# slower than a streaming pass (measured on 1M x 200 float64: an epoch of
+# 200-row batches about 1 s, a full pass about 0.15 s), hence an eighth of
+# the kernels' CHECK_WORK: a check every 10-20 ms.
+cdef double CHECK_WORK = 1 << 22
+
+# The clock of the verbose lines; the tests replace it with a fake one.
+_clock = perf_counter
+
+
+cdef class Progress:
+    """The clock of one fit's verbose lines: when the fit started (the
+    zero of the elapsed times printed) and when the last line went out.
+
+    Created when ``fit`` is called, before its validation and statistics
+    passes, and handed to the solver (which starts its own when given
+    None)."""
+    cdef public double start, last
+
+    def __init__(self):
+        self.start = self.last = _clock()
+
+    def say(self, int verbose, str text):
+        """Print ``clogreg: <text>  elapsed <s> s`` when verbose > 0."""
+        cdef double now
+        if verbose > 0:
+            now = _clock()
+            print(f"clogreg: {text}  elapsed {now - self.start:.3f} s",
+                  flush=True)
+            self.last = now
+
+
+cdef int _tick(Progress progress, int verbose, int it, Py_ssize_t done,
+               Py_ssize_t total) except -1 with gil:
+    """Within iteration ``it``, a long one, a line when PRINT_SECONDS have
+    passed since the last: how far it got (sgd: ``done`` batches of
+    ``total``; Newton, total 0: ``done`` Hessian products)."""
+    if verbose > 0 and _clock() - progress.last >= PRINT_SECONDS:
+        what = (f"batch {done} of {total}" if total > 0 else
+                f"{done} Hessian product{'s' if done > 1 else ''}")
+        progress.say(verbose, f"iter {it:6d}  (running: {what})")
+    return 0
+
+
+cdef double _values_per_row(const Matrix* X) noexcept nogil:
+    """Mean number of stored values in a row: n_cols dense, nnz / n_rows
+    CSR."""
+    cdef Py_ssize_t nnz
+    if X == NULL:
+        return 0.0          # external data: sgd refuses it
+    if X.indices == NULL or X.n_rows == 0:
+        return <double>X.n_cols
+    if X.index_bytes == 4:
+        nnz = (<const int*>X.indptr)[X.n_rows] - (<const int*>X.indptr)[0]
+    else:
+        nnz = (<const int64_t*>X.indptr)[X.n_rows] - (<const int64_t*>X.indptr)[0]
+    return nnz / <double>X.n_rows
+
+
+cdef int _raise_set() except -1:
+    """Raise the exception a signal handler left set during a checked pass
+    (see kernels._interrupted)."""
+    if PyErr_Occurred() == NULL:
+        raise SystemError("clogreg: a pass was interrupted, but no exception "
+                          "is set")
+    return -1
 
 
 # ------------------------------------------------------- small vector ops
@@ -238,10 +321,13 @@ cdef class Objective:
 
 
 cdef object _evaluation_failed(Objective obj):
-    """Raise why an evaluation returned -1: the external data's exception
-    (a lost Dask worker, Ctrl-C...) when it recorded one, else the kernels'
-    failed allocation."""
+    """Raise why an evaluation returned -1: Ctrl-C during a checked pass
+    (its exception is set), the external data's exception (a lost Dask
+    worker, Ctrl-C...) when it recorded one, else the kernels' failed
+    allocation."""
     cdef object data
+    if PyErr_Occurred() != NULL:
+        _raise_set()
     if obj.P.external != NULL:
         data = <object>obj.P.external
         err = getattr(data, "_error", None)
@@ -344,7 +430,7 @@ cdef double smooth_objective(Problem* P, const double* theta, double* grad,
     if P.external != NULL:      # every row: sgd's batches are refused
         loss = _external_pass(P, eff, grad, keep_proba)
     else:
-        loss = loss_gradient(
+        loss = _loss_gradient_checked(
             P.X, P.y, P.sample_weight, eff, eff + Kd if P.fit_intercept else NULL,
             P.n_classes, rows, n_rows, grad, grad + Kd if P.fit_intercept else NULL,
             P.proba if keep_proba else NULL, P.n_threads)
@@ -381,10 +467,10 @@ cdef int _hessp(Problem* P, const double* v, double* out) noexcept nogil:
     if P.external != NULL:
         if _external_hessp(P, ve, out) != 0:
             return -1
-    elif hessian_product(P.X, P.sample_weight, P.proba, P.n_classes, ve,
-                         ve + Kd if P.fit_intercept else NULL, out,
-                         out + Kd if P.fit_intercept else NULL,
-                         P.n_threads) != 0:
+    elif _hessian_product_checked(P.X, P.sample_weight, P.proba, P.n_classes,
+                                  ve, ve + Kd if P.fit_intercept else NULL,
+                                  out, out + Kd if P.fit_intercept else NULL,
+                                  P.n_threads) != 0:
         return -1
     if P.inv_scale != NULL:
         _pull_back(P, out)
@@ -505,9 +591,11 @@ cdef void _soft_threshold(const Problem* P, double* x, double t) noexcept nogil:
 
 cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
                         double f, double gmax, int status,
-                        list loss_curve, double t0) except -1:
+                        list loss_curve, Progress progress) except -1:
     """Record the objective, check for Ctrl-C, print progress and call the
-    user's callback after iteration ``it``.
+    user's callback after iteration ``it``.  A line goes out at iteration
+    1, every PRINT_EVERY-th, the last, and when PRINT_SECONDS have passed
+    since the last line.
 
     ``status`` is MAX_ITER while the solver would go on.  Returns the status
     to continue with: CALLBACK_STOP if the callback returned True.  The
@@ -517,10 +605,10 @@ cdef int _end_iteration(object callback, int verbose, int it, int max_iter,
     loss_curve.append(f)
     PyErr_CheckSignals()
     cdef bint last = status != MAX_ITER or it == max_iter
-    if verbose > 0 and (it == 1 or it % PRINT_EVERY == 0 or last):
-        print(f"clogreg: iter {it:6d}  objective {f:.10g}  "
-              f"max|grad| {gmax:.3e}  elapsed {perf_counter() - t0:.3f} s",
-              flush=True)
+    if verbose > 0 and (it == 1 or it % PRINT_EVERY == 0 or last
+                        or _clock() - progress.last >= PRINT_SECONDS):
+        progress.say(verbose, f"iter {it:6d}  objective {f:.10g}  "
+                     f"max|grad| {gmax:.3e}")
     if callback is not None and callback(it, f) and status == MAX_ITER:
         return CALLBACK_STOP
     return status
@@ -710,7 +798,8 @@ cdef void _two_loop(const double* S, const double* Yv, const double* rho,
 
 
 def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
-          int memory, object callback, int verbose, list loss_curve):
+          int memory, object callback, int verbose, list loss_curve,
+          Progress progress=None):
     """Limited-memory BFGS (Nocedal & Wright, Algorithms 7.4 and 7.5); with
     an L1 term, its orthant-wise variant OWL-QN.
 
@@ -718,7 +807,8 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
     the objective after each iteration into ``loss_curve`` (length
     >= max_iter).  Returns (n_iter, status, n_evaluations).
     """
-    cdef double t0 = perf_counter()   # for verbose's elapsed time
+    if progress is None:
+        progress = Progress()     # verbose's elapsed times: from here
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -844,7 +934,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
                 status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve, t0)
+                                    status, loss_curve, progress)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -855,7 +945,8 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
 # ---------------------------------------------------- trust-region Newton
 
 def newton(Objective obj, double[::1] theta, double tol, int max_iter,
-           object callback, int verbose, list loss_curve):
+           object callback, int verbose, list loss_curve,
+           Progress progress=None):
     """Trust-region Newton-CG for smooth (L2 or unpenalised) problems.
 
     The method of LIBLINEAR (Lin, Weng & Keerthi, "Trust region Newton
@@ -868,7 +959,8 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
     out of the multinomial model's flat directions (``_drop_shared_shift``).
     Returns (n_iter, status, n_passes).
     """
-    cdef double t0 = perf_counter()   # for verbose's elapsed time
+    if progress is None:
+        progress = Progress()     # verbose's elapsed times: from here
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -929,6 +1021,8 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                     n_pass += 1
                     if hs != 0:
                         break
+                    if verbose > 0:
+                        _tick(progress, verbose, it + 1, cg + 1, 0)
                     _drop_shared_shift(P, Hd)
                     dHd = _vdot(dv, Hd, p)
                     sd = _vdot(s, dv, p)
@@ -991,6 +1085,8 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                 with nogil:
                     f = _full(P, x, g_new, True)
                     n_pass += 1
+                if f < 0.0:
+                    _evaluation_failed(obj)
                 if fabs(prered) <= FTOL * max(fabs(f), 1.0):
                     # The model predicts no decrease above rounding: the
                     # same "negligible relative decrease" stop as L-BFGS.
@@ -1008,7 +1104,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
                 # smaller still).
                 status = CONVERGED
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve, t0)
+                                    status, loss_curve, progress)
             if status != MAX_ITER:
                 break
         return it, status, n_pass
@@ -1020,7 +1116,7 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
 
 def gd(Objective obj, double[::1] theta, double tol, int max_iter,
        double learning_rate, double initial_step, object callback,
-       int verbose, list loss_curve):
+       int verbose, list loss_curve, Progress progress=None):
     """Full-batch (proximal) gradient descent.
 
     With ``learning_rate > 0``: fixed steps ``theta -= learning_rate * grad``
@@ -1051,7 +1147,8 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
     or s = 0 (a fixed point of the step) gives no estimate, b_i = 0.  The
     start is accepted by the gradient bound alone, as in lbfgs and newton.
     """
-    cdef double t0 = perf_counter()   # for verbose's elapsed time
+    if progress is None:
+        progress = Progress()     # verbose's elapsed times: from here
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params
     if theta.shape[0] != p:
@@ -1158,7 +1255,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
                     status = CONVERGED
             f = f_new
             status = _end_iteration(callback, verbose, it, max_iter, f, gmax,
-                                    status, loss_curve, t0)
+                                    status, loss_curve, progress)
             if status != MAX_ITER:
                 break
         return it, status, n_eval
@@ -1182,7 +1279,7 @@ cdef inline unsigned long long _splitmix64(unsigned long long* state) noexcept n
 def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
         int n_iter_no_change, Py_ssize_t first_epoch, object callback,
-        int verbose, list loss_curve):
+        int verbose, list loss_curve, Progress progress=None):
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
@@ -1204,7 +1301,8 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     gradient).  Stops when that mean has not improved by ``tol`` for
     ``n_iter_no_change`` epochs.  Returns (n_epochs, status, n_batches).
     """
-    cdef double t0 = perf_counter()   # for verbose's elapsed time
+    if progress is None:
+        progress = Progress()     # verbose's elapsed times: from here
     cdef Problem* P = &obj.P
     cdef Py_ssize_t p = P.n_params, n = P.n_samples
     if theta.shape[0] != p:
@@ -1234,7 +1332,12 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double fb, wb, eta, epoch_loss, epoch_w, best = INFINITY, gmax = 0.0
     cdef int epoch = 0, status = MAX_ITER, no_improve = 0
     cdef Py_ssize_t i, j, start, nb, tmp, n_batches = 0
-    cdef bint bad = False, oom = False
+    cdef bint bad = False, oom = False, stopped = False
+    # work since the last check for Ctrl-C, and a batch's (see CHECK_WORK)
+    cdef double since = 0.0
+    cdef double row_work = P.n_classes * _values_per_row(P.X)
+    cdef double step_work = 4.0 * Kd
+    cdef Py_ssize_t n_per_epoch = (n + batch_size - 1) // batch_size
     try:
         for i in range(n):
             perm[i] = i
@@ -1292,9 +1395,21 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
                         epoch_loss += fb * wb
                         epoch_w += wb
                     start += nb
-                if not bad and not oom:
+                    since += nb * row_work + step_work
+                    if since >= CHECK_WORK:
+                        since = 0.0
+                        if _interrupted():
+                            stopped = True
+                            break
+                        if verbose > 0:
+                            _tick(progress, verbose, epoch + 1,
+                                  (start + batch_size - 1) // batch_size,
+                                  n_per_epoch)
+                if not (bad or oom or stopped):
                     bad = not _all_finite(x, p)
                     gmax = _max_abs(g, p)
+            if stopped:
+                _raise_set()
             if oom:
                 _evaluation_failed(obj)
             epoch += 1
@@ -1311,7 +1426,8 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
             if no_improve >= n_iter_no_change:
                 status = CONVERGED
             status = _end_iteration(callback, verbose, epoch, max_iter,
-                                    epoch_loss, gmax, status, loss_curve, t0)
+                                    epoch_loss, gmax, status, loss_curve,
+                                    progress)
             if status != MAX_ITER:
                 break
         if status != NONFINITE and n_steps > 0:

@@ -292,6 +292,8 @@ def test_verbose_lines_carry_the_elapsed_time(client, capsys):
     model = LogisticRegression(verbose=1).fit(*_dask(X, y))
     wall = time.perf_counter() - start
     lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("clogreg: fit 1200 x 8 float64 Dask collection, "
+                               "2 classes, solver lbfgs, on the Dask workers  ")
     assert lines[-1].startswith(f"clogreg: iter {int(model.n_iter_[0]):6d}")
     elapsed = [float(line.split("elapsed")[1].split()[0]) for line in lines]
     assert elapsed == sorted(elapsed) and 0 < elapsed[-1] <= wall
