@@ -286,9 +286,11 @@ class LogisticRegression:
         Accepted for scikit-learn's code (``n_jobs=-1``); no effect, as in
         scikit-learn >= 1.8: ``n_threads`` sets the engine's threads.
     verbose : int, default=0
-        At 1, print the iteration (the epoch for 'sgd'), the mean objective
-        and the largest gradient entry (for 'sgd', of the last mini-batch)
-        to stdout at the first, every 10th and the last iteration.
+        At 1, print progress to stdout, each line with the seconds since
+        ``fit`` was called: first what is being fitted, then the iteration
+        (the epoch for 'sgd'), the mean objective and the largest gradient
+        entry at the first, every 10th and the last iteration and at least
+        every 2 seconds of a long fit.
     callback : callable or None, default=None
         ``callback(iteration, objective)`` after every iteration; returning
         True stops the fit, keeping the coefficients reached so far.
