@@ -46,6 +46,13 @@ class Objective:
     def enable_hessian(self) -> None: ...
     def value_and_gradient(self, theta: _F64, grad: _F64) -> float: ...
 
+@disjoint_base  # a Cython extension type: its C layout is fixed
+class Progress:
+    start: float
+    last: float
+    def __init__(self, *args: Any) -> None: ...
+    def say(self, verbose: int, text: str) -> None: ...
+
 def lbfgs(
     obj: Objective,
     theta: _F64,
@@ -55,6 +62,7 @@ def lbfgs(
     callback: _Callback,
     verbose: int,
     loss_curve: list[float],
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]: ...
 def newton(
     obj: Objective,
@@ -64,6 +72,7 @@ def newton(
     callback: _Callback,
     verbose: int,
     loss_curve: list[float],
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]: ...
 def gd(
     obj: Objective,
@@ -75,6 +84,7 @@ def gd(
     callback: _Callback,
     verbose: int,
     loss_curve: list[float],
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]: ...
 def sgd(
     obj: Objective,
@@ -89,4 +99,5 @@ def sgd(
     callback: _Callback,
     verbose: int,
     loss_curve: list[float],
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]: ...
