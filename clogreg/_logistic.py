@@ -27,6 +27,7 @@ from ._exceptions import convergence_warning, not_fitted_error
 from ._inference import InferenceResult
 from ._inference import inference as _inference
 from ._path import (
+    _SGD_N_ITER_NO_CHANGE,
     _dense,
     _no_blas_dot,
     _theta_from_model,
@@ -86,6 +87,13 @@ _STATUS_HINT = {
        "is finer than this data allow; the coefficients are kept, and a "
        "looser tol silences this",
 }
+
+# sgd's own stopping rule (solvers.sgd), which is not a gradient test.
+_SGD_MAX_ITER = (
+    "sgd ran max_iter={max_iter} epochs and the objective of its averaged "
+    f"coefficients (loss_curve_) still fell by more than tol={{tol}} over the "
+    f"last {_SGD_N_ITER_NO_CHANGE} epochs; increase max_iter or loosen tol, "
+    "or use solver='auto' for the optimum itself")
 
 # The estimators inside fit or partial_fit right now, by id(): a module-level
 # registry rather than a lock on the instance, which pickle, copy.deepcopy
@@ -231,9 +239,9 @@ class LogisticRegression:
         the gradient g when the curvature there is 1/b, b the largest
         Barzilai-Borwein step ``s's / s'y`` of the last 10 iterations (with
         many features or ill-conditioning the gradient bound alone stops
-        early).  For 'sgd', stop
-        when the epoch's mean objective has not improved by tol for 5
-        epochs.
+        early).  For 'sgd', stop when the best mean objective of the
+        averaged coefficients (``loss_curve_``) has improved by at most tol
+        over the last 5 epochs together.
     max_iter : int, default=100
         Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').  0 returns
         the starting point (zero coefficients and the intercepts of the
@@ -246,8 +254,13 @@ class LogisticRegression:
         plus the L2 strength
         (c = 1/4 binary, 1/2 multinomial; X1 is up to 1024 evenly spaced
         rows with a column of ones).  Logistic gradients are bounded, so
-        steps above 1/L do not diverge; the tail averaging of 'sgd' absorbs
-        their noise.  Ignored by 'lbfgs' and 'newton'.
+        steps above 1/L do not diverge; the averaging of 'sgd' absorbs
+        their noise.  Where the noise dominates (wide, noisy data), the
+        first epoch is run again from the start with a smaller step while
+        its averaged coefficients are no better than the start or its last
+        iterate's objective exceeds theirs by more than a quarter of the
+        start's (``partial_fit``: on the first call).  Ignored by 'lbfgs'
+        and 'newton'.
     batch_size : int or None, default=None
         Rows per 'sgd' step, in [1, n_samples]; None means
         ``min(200, max(1, n_samples // 16))``, at least 16 steps an epoch.
@@ -289,8 +302,9 @@ class LogisticRegression:
         At 1, print progress to stdout, each line with the seconds since
         ``fit`` was called: first what is being fitted, then the iteration
         (the epoch for 'sgd'), the mean objective and the largest gradient
-        entry at the first, every 10th and the last iteration and at least
-        every 2 seconds of a long fit.
+        entry (for 'sgd', both of the averaged coefficients the epoch ends
+        with, which the fit returns) at the first, every 10th and the last
+        iteration and at least every 2 seconds of a long fit.
     callback : callable or None, default=None
         ``callback(iteration, objective)`` after every iteration; returning
         True stops the fit, keeping the coefficients reached so far.
@@ -308,8 +322,11 @@ class LogisticRegression:
         scikit-learn's shape.
     n_features_in_ : int
     loss_curve_ : ndarray of shape (n_iter_[0],)
-        Mean objective after each iteration (for 'sgd', the mean of the
-        batch objectives over each epoch).
+        Mean objective after each iteration.  For 'sgd', of the
+        coefficients the fit would return had it stopped after that epoch
+        (the average of the iterates, each epoch's average weighted by its
+        number: the noisy iterates themselves are not reported), one extra
+        pass over X an epoch; for ``partial_fit``, of each call's chunk.
     mean_, scale_ : ndarray of shape (n_features,)
         The standardisation statistics (only with ``standardize=True``).
 
@@ -700,9 +717,11 @@ class LogisticRegression:
             # scikit-learn's words for its solver names, which user code
             # and tests match on
             lead = _SKLEARN_MAX_ITER.get(self.solver, "") if status == 1 else ""
+            hint = _SGD_MAX_ITER if solver == "sgd" and status == 1 \
+                else _STATUS_HINT[status]
             warnings.warn(
                 f"clogreg: {lead.format(n_iter=n_iter)}"
-                f"{_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
+                f"{hint.format(max_iter=max_iter, tol=tol)}",
                 convergence_warning(),
                 stacklevel=4 + depth)   # the caller of fit's wrapper
 
@@ -928,16 +947,20 @@ class LogisticRegression:
         obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
                                 alpha, l1, mean, scale, n_threads)
         curve = []
-        n_iter, status, _ = solvers.sgd(
+        # The first call of a stream with an automatic step calibrates it
+        # on its chunk (solvers.sgd's calibrate); later calls keep it.
+        n_iter, status, _, lr = solvers.sgd(
             obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
             state["shuffle_state"] + state["calls"], 1, state["calls"], self.callback,
-            int(self.verbose), curve, progress)
+            int(self.verbose), curve, progress,
+            first and self.learning_rate is None)
         self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
         if first:
             self._set_feature_names(names)
         # a new dict: the old one is shared with the estimator until publication
-        self._partial_state = state = {**state, "calls": state["calls"] + 1}
+        self._partial_state = state = {**state, "calls": state["calls"] + 1,
+                                       "lr": float(lr)}
         self.n_iter_ = np.array([state["calls"]], dtype=np.int32)
         self.loss_curve_ = np.append(getattr(self, "loss_curve_", np.zeros(0))
                                      if not first else np.zeros(0), curve)

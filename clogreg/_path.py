@@ -199,9 +199,10 @@ def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
     if lr is None:
         lr = sgd_default_step(X, sw, k, est.fit_intercept, alpha, mean,
                               scale, precondition)
-    n_iter, status, _ = solvers.sgd(
+    n_iter, status, _, _ = solvers.sgd(
         obj, theta, tol, max_iter, float(lr), batch, est._seed(),
-        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve, progress)
+        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve, progress,
+        est.learning_rate is None)
     return n_iter, status, n_iter
 
 
