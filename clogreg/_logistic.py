@@ -24,6 +24,9 @@ from numpy.typing import ArrayLike, NDArray
 from . import kernels, solvers
 from ._dask import is_dask_collection
 from ._exceptions import convergence_warning, not_fitted_error
+from ._heuristics import ENGINE_SOLVERS as _SOLVERS
+from ._heuristics import SKLEARN_SOLVERS as _SKLEARN_SOLVERS
+from ._heuristics import engine_solver as _engine_solver
 from ._inference import InferenceResult
 from ._inference import inference as _inference
 from ._path import (
@@ -50,13 +53,6 @@ from ._validation import (
     feature_names,
 )
 
-_SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
-# scikit-learn's solver names -> the engine solver minimising the same
-# objective (liblinear: for L1 see _engine_solver).  sag and saga are
-# stochastic-average methods for the full-batch objective; lbfgs reaches
-# that objective's optimum in fewer passes.
-_SKLEARN_SOLVERS = {"newton-cg": "newton", "newton-cholesky": "newton",
-                    "liblinear": "newton", "sag": "lbfgs", "saga": "lbfgs"}
 _PENALTIES = ("l2", "l1", "elasticnet", None)
 # scikit-learn's ConvergenceWarning phrases at max_iter, per solver name.
 _SKLEARN_MAX_ITER = {
@@ -220,7 +216,10 @@ class LogisticRegression:
         'liblinear' -> 'newton' for L2, 'lbfgs' (OWL-QN) for L1 (binary
         only, a finite penalty); 'sag' -> 'lbfgs' (L2 or none); 'saga' ->
         'lbfgs' (any penalty).  Pairs scikit-learn refuses raise ValueError.
-        'auto' is 'lbfgs'.  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
+        'auto' is 'lbfgs'; with an L2 penalty (finite C), when lbfgs has
+        not converged after a third of ``max_iter``, 'auto' hands over to
+        'newton' from lbfgs's point for the rest of ``max_iter``
+        (``n_iter_`` counts both).  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
         variant) when the penalty has an L1 part.  'newton' is LIBLINEAR's
         trust-region Newton-CG (L2 or no penalty), fewest passes on
         ill-conditioned data.  'gd' is full-batch (proximal) gradient
@@ -1375,17 +1374,6 @@ def _fit_summary(X, Xm, dtype, classes, solver, n_threads):
     n, d = X.shape
     return (f"fit {n} x {d} {np.dtype(dtype).name}{layout}, "
             f"{classes.shape[0]} classes, solver {solver}, {where}")
-
-
-def _engine_solver(name, penalty):
-    """The engine solver that runs solver ``name`` for ``penalty``."""
-    if name == "auto":
-        return "lbfgs"
-    if name in _SOLVERS:
-        return name
-    if name == "liblinear" and penalty == "l1":
-        return "lbfgs"      # OWL-QN: liblinear's L1 objective, by another route
-    return _SKLEARN_SOLVERS[name]
 
 
 def _log_odds_start(counts):
