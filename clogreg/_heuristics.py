@@ -32,8 +32,11 @@ SKLEARN_SOLVERS = {"newton-cg": "newton", "newton-cholesky": "newton",
                    "liblinear": "newton", "sag": "lbfgs", "saga": "lbfgs"}
 ENGINE_SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
 
-# The share of max_iter lbfgs runs before newton takes over.
+# The share of max_iter lbfgs runs before newton takes over, and at least
+# MIN_LBFGS iterations: a max_iter of 10 or less is a deliberate truncation
+# (a progress check, a warm-started step), which stays lbfgs's.
 LBFGS_SHARE = 1 / 3
+MIN_LBFGS = 10
 _MAX_ITER = 1        # the engine's status codes (src/solvers.pyx)
 _LINESEARCH_FAILED = 2
 
@@ -65,16 +68,17 @@ def hands_over(est, external):
 
 def run_auto(obj, theta, tol, max_iter, memory, callback, verbose, curve,
              progress=None):
-    """lbfgs for the first ceil(max_iter / 3) iterations; then, unless it
-    converged (or the callback stopped it, or the objective became
-    non-finite), newton from its point for the rest of ``max_iter``.
+    """lbfgs for the first max(ceil(max_iter / 3), 10) iterations (at most
+    max_iter); then, unless it converged (or the callback stopped it, or
+    the objective became non-finite), newton from its point for the rest
+    of ``max_iter``.
     Returns (n_iter, status, n_passes) of the two together; ``curve``
     holds both solvers' objectives in order, and the callback sees the
     iterations numbered on from lbfgs's.  ``progress``: the fit's
     ``solvers.Progress`` (verbose's clock), or None for a new one."""
     if progress is None:
         progress = solvers.Progress()
-    first = math.ceil(max_iter * LBFGS_SHARE)
+    first = min(max_iter, max(math.ceil(max_iter * LBFGS_SHARE), MIN_LBFGS))
     n1, status, passes = solvers.lbfgs(obj, theta, tol, first, memory,
                                        callback, verbose, curve, progress)
     rest = max_iter - n1

@@ -141,9 +141,23 @@ def test_the_handover_counts_on_and_says_so(capsys):
 
 def test_the_handover_never_exceeds_max_iter():
     X, y = data("digits", False)
-    with pytest.warns(clogreg.ConvergenceWarning, match="max_iter=5"):
-        model = LogisticRegression(C=100.0, max_iter=5).fit(X, y)
-    assert model.n_iter_[0] == 5 and model.loss_curve_.shape == (5,)
+    with pytest.warns(clogreg.ConvergenceWarning, match="max_iter=12"):
+        model = LogisticRegression(C=100.0, max_iter=12).fit(X, y)
+    assert model.n_iter_[0] == 12 and model.loss_curve_.shape == (12,)
+    # lbfgs ran 10 of them: its curve is the start of this one
+    with pytest.warns(clogreg.ConvergenceWarning, match="max_iter=10"):
+        lbfgs = LogisticRegression(C=100.0, max_iter=10, solver="lbfgs").fit(X, y)
+    assert_array_equal(model.loss_curve_[:10], lbfgs.loss_curve_)
+
+
+def test_a_max_iter_of_10_or_less_stays_lbfgs():
+    # a deliberate truncation (a progress check, one warm-started step)
+    X, y = data("digits", False)
+    with pytest.warns(clogreg.ConvergenceWarning):
+        auto = LogisticRegression(C=100.0, max_iter=10).fit(X, y)
+    with pytest.warns(clogreg.ConvergenceWarning):
+        lbfgs = LogisticRegression(C=100.0, max_iter=10, solver="lbfgs").fit(X, y)
+    assert_array_equal(auto.coef_, lbfgs.coef_)
 
 
 def test_l1_and_unpenalised_fits_keep_lbfgs():
