@@ -24,9 +24,13 @@ from numpy.typing import ArrayLike, NDArray
 from . import kernels, solvers
 from ._dask import is_dask_collection
 from ._exceptions import convergence_warning, not_fitted_error
+from ._heuristics import ENGINE_SOLVERS as _SOLVERS
+from ._heuristics import SKLEARN_SOLVERS as _SKLEARN_SOLVERS
+from ._heuristics import engine_solver as _engine_solver
 from ._inference import InferenceResult
 from ._inference import inference as _inference
 from ._path import (
+    _SGD_N_ITER_NO_CHANGE,
     _dense,
     _no_blas_dot,
     _theta_from_model,
@@ -49,13 +53,6 @@ from ._validation import (
     feature_names,
 )
 
-_SOLVERS = ("auto", "lbfgs", "newton", "gd", "sgd")
-# scikit-learn's solver names -> the engine solver minimising the same
-# objective (liblinear: for L1 see _engine_solver).  sag and saga are
-# stochastic-average methods for the full-batch objective; lbfgs reaches
-# that objective's optimum in fewer passes.
-_SKLEARN_SOLVERS = {"newton-cg": "newton", "newton-cholesky": "newton",
-                    "liblinear": "newton", "sag": "lbfgs", "saga": "lbfgs"}
 _PENALTIES = ("l2", "l1", "elasticnet", None)
 # scikit-learn's ConvergenceWarning phrases at max_iter, per solver name.
 _SKLEARN_MAX_ITER = {
@@ -86,6 +83,13 @@ _STATUS_HINT = {
        "is finer than this data allow; the coefficients are kept, and a "
        "looser tol silences this",
 }
+
+# sgd's own stopping rule (solvers.sgd), which is not a gradient test.
+_SGD_MAX_ITER = (
+    "sgd ran max_iter={max_iter} epochs and the objective of its averaged "
+    f"coefficients (loss_curve_) still fell by more than tol={{tol}} over the "
+    f"last {_SGD_N_ITER_NO_CHANGE} epochs; increase max_iter or loosen tol, "
+    "or use solver='auto' for the optimum itself")
 
 # The estimators inside fit or partial_fit right now, by id(): a module-level
 # registry rather than a lock on the instance, which pickle, copy.deepcopy
@@ -212,7 +216,10 @@ class LogisticRegression:
         'liblinear' -> 'newton' for L2, 'lbfgs' (OWL-QN) for L1 (binary
         only, a finite penalty); 'sag' -> 'lbfgs' (L2 or none); 'saga' ->
         'lbfgs' (any penalty).  Pairs scikit-learn refuses raise ValueError.
-        'auto' is 'lbfgs'.  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
+        'auto' is 'lbfgs'; with an L2 penalty (finite C), when lbfgs has
+        not converged after a third of ``max_iter``, 'auto' hands over to
+        'newton' from lbfgs's point for the rest of ``max_iter``
+        (``n_iter_`` counts both).  'lbfgs' is L-BFGS, or OWL-QN (its orthant-wise
         variant) when the penalty has an L1 part.  'newton' is LIBLINEAR's
         trust-region Newton-CG (L2 or no penalty), fewest passes on
         ill-conditioned data.  'gd' is full-batch (proximal) gradient
@@ -231,9 +238,9 @@ class LogisticRegression:
         the gradient g when the curvature there is 1/b, b the largest
         Barzilai-Borwein step ``s's / s'y`` of the last 10 iterations (with
         many features or ill-conditioning the gradient bound alone stops
-        early).  For 'sgd', stop
-        when the epoch's mean objective has not improved by tol for 5
-        epochs.
+        early).  For 'sgd', stop when the best mean objective of the
+        averaged coefficients (``loss_curve_``) has improved by at most tol
+        over the last 5 epochs together.
     max_iter : int, default=100
         Iterations ('lbfgs', 'newton', 'gd') or epochs ('sgd').  0 returns
         the starting point (zero coefficients and the intercepts of the
@@ -246,8 +253,13 @@ class LogisticRegression:
         plus the L2 strength
         (c = 1/4 binary, 1/2 multinomial; X1 is up to 1024 evenly spaced
         rows with a column of ones).  Logistic gradients are bounded, so
-        steps above 1/L do not diverge; the tail averaging of 'sgd' absorbs
-        their noise.  Ignored by 'lbfgs' and 'newton'.
+        steps above 1/L do not diverge; the averaging of 'sgd' absorbs
+        their noise.  Where the noise dominates (wide, noisy data), the
+        first epoch is run again from the start with a smaller step while
+        its averaged coefficients are no better than the start or its last
+        iterate's objective exceeds theirs by more than a quarter of the
+        start's (``fit`` only, not ``partial_fit``).  Ignored by 'lbfgs'
+        and 'newton'.
     batch_size : int or None, default=None
         Rows per 'sgd' step, in [1, n_samples]; None means
         ``min(200, max(1, n_samples // 16))``, at least 16 steps an epoch.
@@ -289,8 +301,9 @@ class LogisticRegression:
         At 1, print progress to stdout, each line with the seconds since
         ``fit`` was called: first what is being fitted, then the iteration
         (the epoch for 'sgd'), the mean objective and the largest gradient
-        entry at the first, every 10th and the last iteration and at least
-        every 2 seconds of a long fit.
+        entry (for 'sgd', both of the averaged coefficients the epoch ends
+        with, which the fit returns) at the first, every 10th and the last
+        iteration and at least every 2 seconds of a long fit.
     callback : callable or None, default=None
         ``callback(iteration, objective)`` after every iteration; returning
         True stops the fit, keeping the coefficients reached so far.
@@ -308,8 +321,11 @@ class LogisticRegression:
         scikit-learn's shape.
     n_features_in_ : int
     loss_curve_ : ndarray of shape (n_iter_[0],)
-        Mean objective after each iteration (for 'sgd', the mean of the
-        batch objectives over each epoch).
+        Mean objective after each iteration.  For 'sgd', of the
+        coefficients the fit would return had it stopped after that epoch
+        (the average of the iterates, each epoch's average weighted by its
+        number: the noisy iterates themselves are not reported), one extra
+        pass over X an epoch; for ``partial_fit``, of each call's chunk.
     mean_, scale_ : ndarray of shape (n_features,)
         The standardisation statistics (only with ``standardize=True``).
 
@@ -700,9 +716,11 @@ class LogisticRegression:
             # scikit-learn's words for its solver names, which user code
             # and tests match on
             lead = _SKLEARN_MAX_ITER.get(self.solver, "") if status == 1 else ""
+            hint = _SGD_MAX_ITER if solver == "sgd" and status == 1 \
+                else _STATUS_HINT[status]
             warnings.warn(
                 f"clogreg: {lead.format(n_iter=n_iter)}"
-                f"{_STATUS_HINT[status].format(max_iter=max_iter, tol=tol)}",
+                f"{hint.format(max_iter=max_iter, tol=tol)}",
                 convergence_warning(),
                 stacklevel=4 + depth)   # the caller of fit's wrapper
 
@@ -928,10 +946,14 @@ class LogisticRegression:
         obj = solvers.Objective(Xm, y_index, sw, k, bool(self.fit_intercept),
                                 alpha, l1, mean, scale, n_threads)
         curve = []
-        n_iter, status, _ = solvers.sgd(
+        # No calibration of the automatic step (solvers.sgd's calibrate):
+        # on a stream of small chunks it divided the step by 13 and ended
+        # further from the optimum (the README's ten 1000-row chunks:
+        # 2.3e-3 above it against 2.0e-3).
+        n_iter, status, _, _ = solvers.sgd(
             obj, theta, 0.0, 1, state["lr"], self._batch_size(n),
             state["shuffle_state"] + state["calls"], 1, state["calls"], self.callback,
-            int(self.verbose), curve, progress)
+            int(self.verbose), curve, progress, False)
         self._raise_or_warn(status if status == 3 else 0, n_iter, "sgd", 1, 0.0)
         self._store(theta, all_classes, k, d, X.dtype, mean, scale)
         if first:
@@ -1352,17 +1374,6 @@ def _fit_summary(X, Xm, dtype, classes, solver, n_threads):
     n, d = X.shape
     return (f"fit {n} x {d} {np.dtype(dtype).name}{layout}, "
             f"{classes.shape[0]} classes, solver {solver}, {where}")
-
-
-def _engine_solver(name, penalty):
-    """The engine solver that runs solver ``name`` for ``penalty``."""
-    if name == "auto":
-        return "lbfgs"
-    if name in _SOLVERS:
-        return name
-    if name == "liblinear" and penalty == "l1":
-        return "lbfgs"      # OWL-QN: liblinear's L1 objective, by another route
-    return _SKLEARN_SOLVERS[name]
 
 
 def _log_odds_start(counts):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import kernels, solvers
+from ._heuristics import hands_over, run_auto
 from ._rowmatrix import RowMatrix
 from ._steps import curvature_bound, sgd_default_step
 
@@ -181,6 +182,9 @@ def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
     tol = float(est.tol if tol is None else tol)
     callback, verbose = est.callback, int(est.verbose)
     if solver == "lbfgs":
+        if hands_over(est, is_external(Xm)):      # solver='auto'
+            return run_auto(obj, theta, tol, max_iter, _LBFGS_MEMORY,
+                            callback, verbose, curve, progress)
         return solvers.lbfgs(obj, theta, tol, max_iter, _LBFGS_MEMORY,
                              callback, verbose, curve, progress)
     if solver == "newton":
@@ -199,9 +203,10 @@ def _solve(est, solver, obj, theta, X, Xm, sw, k, alpha, mean, scale,
     if lr is None:
         lr = sgd_default_step(X, sw, k, est.fit_intercept, alpha, mean,
                               scale, precondition)
-    n_iter, status, _ = solvers.sgd(
+    n_iter, status, _, _ = solvers.sgd(
         obj, theta, tol, max_iter, float(lr), batch, est._seed(),
-        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve, progress)
+        _SGD_N_ITER_NO_CHANGE, 0, callback, verbose, curve, progress,
+        est.learning_rate is None)
     return n_iter, status, n_iter
 
 

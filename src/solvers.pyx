@@ -946,7 +946,7 @@ def lbfgs(Objective obj, double[::1] theta, double tol, int max_iter,
 
 def newton(Objective obj, double[::1] theta, double tol, int max_iter,
            object callback, int verbose, list loss_curve,
-           Progress progress=None):
+           Progress progress=None, bint continuing=False):
     """Trust-region Newton-CG for smooth (L2 or unpenalised) problems.
 
     The method of LIBLINEAR (Lin, Weng & Keerthi, "Trust region Newton
@@ -957,6 +957,9 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
     constants are the paper's: eta = (1e-4, 0.25, 0.75), sigma = (0.25,
     0.5, 4); the CG forcing term is superlinear (see below), and CG stays
     out of the multinomial model's flat directions (``_drop_shared_shift``).
+    ``continuing``: the start is another solver's unconverged point (see
+    ``clogreg._heuristics.run_auto``), not accepted on the gradient bound
+    alone: at least one step must also predict a decrease <= tol**2.
     Returns (n_iter, status, n_passes).
     """
     if progress is None:
@@ -997,9 +1000,18 @@ def newton(Objective obj, double[::1] theta, double tol, int max_iter,
         if not (_finite(f) and _all_finite(g, p)):
             return 0, NONFINITE, n_pass
         gmax = _grad_max(P, g)
-        if gmax <= tol:
+        if gmax <= tol and not continuing:
             return 0, CONVERGED, n_pass
+        # LIBLINEAR's first radius, ||g||.  Continuing from another
+        # solver's point, where ||g|| is small, ||theta|| (when larger):
+        # the first CG solve then runs to its forcing tolerance (the
+        # Newton step, whose length becomes the radius), where a radius of
+        # ||g|| cuts it short and the small decrease the cut step predicts
+        # passes the stopping test far from the optimum (measured:
+        # standardised wine at C=100, 9e-4 above it).
         delta = sqrt(_vdot(g, g, p))
+        if continuing:
+            delta = max(delta, sqrt(_vdot(x, x, p)))
         while it < max_iter:
             with nogil:
                 # Steihaug-CG on H s = -g within ||s|| <= delta.
@@ -1276,10 +1288,113 @@ cdef inline unsigned long long _splitmix64(unsigned long long* state) noexcept n
     return z ^ (z >> 31)
 
 
+cdef int _sgd_epoch(Problem* P, double* x, double* g, double* avg,
+                    double* applied, double* owed, Py_ssize_t* perm,
+                    unsigned long long* state, double eta,
+                    Py_ssize_t batch_size, double mean_weight,
+                    Py_ssize_t* n_steps, Py_ssize_t* n_batches,
+                    double* since, double row_work, double step_work,
+                    void* progress, int verbose, int it,
+                    Py_ssize_t n_per_epoch) noexcept nogil:
+    """One epoch (iteration ``it`` of the verbose lines): shuffle, step
+    along each batch, sum the iterates into ``avg``.  Between batches,
+    every CHECK_WORK of work (counted in ``since``, ``row_work`` per row
+    and ``step_work`` per step), check for Ctrl-C and let ``progress`` (a
+    Progress) print a running line.  Returns 0, 1 for a non-finite
+    objective or iterate, 2 when out of memory (or a pass was
+    interrupted), 3 when interrupted between batches."""
+    cdef Py_ssize_t n = P.n_samples, p = P.n_params
+    cdef Py_ssize_t Kd = P.n_classes * P.n_features
+    cdef Py_ssize_t i, j, tmp, start, nb
+    cdef double fb, wb, before
+    for i in range(n - 1, 0, -1):
+        j = <Py_ssize_t>(_splitmix64(state) % <unsigned long long>(i + 1))
+        tmp = perm[i]
+        perm[i] = perm[j]
+        perm[j] = tmp
+    n_steps[0] = 0
+    for i in range(p):
+        avg[i] = 0.0
+    start = 0
+    while start < n:
+        nb = batch_size if start + batch_size <= n else n - start
+        wb = <double>nb if P.sample_weight == NULL else nb * mean_weight
+        if wb > 0.0:
+            fb = smooth_objective(P, x, g, perm + start, nb, wb, False)
+            n_batches[0] += 1
+            if fb < 0.0:
+                return 2
+            fb += P.l1 * _l1_norm(P, x)
+            if not _finite(fb):
+                return 1
+            for i in range(p):
+                x[i] -= eta * g[i]
+            if P.l1 > 0.0:
+                # Cumulative L1 penalty (Tsuruoka, Tsujii & Ananiadou, ACL
+                # 2009): clip each weight towards 0 by the penalty it is
+                # still owed, never past 0.
+                owed[0] += eta * P.l1
+                for i in range(Kd):
+                    before = x[i]
+                    if x[i] > 0.0:
+                        x[i] = max(0.0, x[i] - (owed[0] * _ps(P, i) + applied[i]))
+                    elif x[i] < 0.0:
+                        x[i] = min(0.0, x[i] + (owed[0] * _ps(P, i) - applied[i]))
+                    applied[i] += x[i] - before
+            for i in range(p):
+                avg[i] += x[i]
+            n_steps[0] += 1
+        start += nb
+        since[0] += nb * row_work + step_work
+        if since[0] >= CHECK_WORK:
+            since[0] = 0.0
+            if _interrupted():
+                return 3
+            if verbose > 0:
+                with gil:
+                    _tick(<Progress><object>progress, verbose, it,
+                          (start + batch_size - 1) // batch_size, n_per_epoch)
+    if not _all_finite(x, p):
+        return 1
+    return 0
+
+
+cdef void _epoch_model(const Problem* P, const double* x, const double* avg,
+                       Py_ssize_t n_steps, int epoch, double* model) noexcept nogil:
+    """The model after epoch ``epoch`` (1, 2, ... within this call): the
+    mean of the epochs' averages of their iterates weighted by the epoch
+    number (Lacoste-Julien, Schmidt & Bach 2012's weighting by the step
+    number, per epoch), updated in place: model <- (1 - w) model + w avg
+    with w = 2 / (epoch + 1), so epoch 1's model is its average.  The
+    noise left in one epoch's average shrinks as more epochs enter, and
+    the early, far epochs weigh least.  Averaging L1 iterates can un-zero
+    a coefficient that was zero only part of the time; keep exact zeros
+    where the final iterate has them."""
+    cdef Py_ssize_t i, Kd = P.n_classes * P.n_features
+    cdef double w = 2.0 / (epoch + 1.0), a
+    for i in range(P.n_params):
+        a = avg[i] / n_steps if n_steps > 0 else x[i]
+        if P.l1 > 0.0 and i < Kd and x[i] == 0.0:
+            model[i] = 0.0
+        elif epoch <= 1:
+            model[i] = a
+        else:
+            model[i] = (1.0 - w) * model[i] + w * a
+
+
+# An automatic step is retried on the first epoch while that epoch's
+# average is no better than the start, or its last iterate's objective lies
+# more than NOISE_SHARE of the start's objective above the average's: then
+# the noise of the steps, which grows with the step, dominates.
+cdef double NOISE_SHARE = 0.25
+cdef int MAX_RETRIES = 12
+
+
 def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
         int n_iter_no_change, Py_ssize_t first_epoch, object callback,
-        int verbose, list loss_curve, Progress progress=None):
+        int verbose, list loss_curve, Progress progress=None,
+        bint calibrate=False):
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
@@ -1293,13 +1408,33 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     which, unlike plain soft-thresholding of noisy iterates, leaves the
     irrelevant weights at exactly 0.  The step of epoch e is
     ``learning_rate / sqrt(1 + e)``, e counted from ``first_epoch`` (so
-    that successive ``partial_fit`` calls keep decaying).  The returned
-    ``theta`` is the average of the iterates of the last epoch (tail
-    averaging, Polyak & Juditsky 1992): it cancels most of the noise of the
-    last steps.  The e-th entry appended to ``loss_curve`` is the weighted mean of the batch
-    objectives seen during epoch e (free: each is a by-product of its
-    gradient).  Stops when that mean has not improved by ``tol`` for
-    ``n_iter_no_change`` epochs.  Returns (n_epochs, status, n_batches).
+    that successive ``partial_fit`` calls keep decaying).
+
+    The model of an epoch is the average of its iterates (tail averaging,
+    Polyak & Juditsky 1992), which cancels most of the noise of the steps;
+    the last epoch's is returned in ``theta``.  After each epoch one full
+    pass evaluates that model: its mean objective is what ``loss_curve``
+    records, verbose prints (with its largest gradient entry) and the
+    callback receives, so that they describe the returned coefficients, not
+    the noisy iterates.  Stops when the best of those objectives has
+    improved by at most ``tol`` over the last ``n_iter_no_change`` epochs
+    together (not when each epoch gains less than ``tol``: an exact
+    objective decreasing slowly with the decaying step does that long
+    before the optimum).
+
+    ``calibrate`` (for an automatic ``learning_rate``): one more pass
+    evaluates the start, and the first epoch is run again from the start
+    with a smaller step while its model is no better than the start, or
+    while the objective at its last iterate (one more pass) exceeds the
+    model's by more than a quarter of the start's objective: the iterates'
+    excess over their average is the noise of the steps, which grows with
+    the step (on wide, noisy data an epoch of too large a step ends
+    further from the optimum than it began).  The step is divided by at
+    least 2, by the excess over an eighth of the start's objective when
+    that is more, at most 12 times.
+
+    Returns (n_epochs, status, n_batches, learning_rate), the last the
+    initial step actually used.
     """
     if progress is None:
         progress = Progress()     # verbose's elapsed times: from here
@@ -1315,7 +1450,10 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     if not learning_rate > 0.0:
         raise ValueError("learning_rate must be positive")
     cdef Py_ssize_t Kd = P.n_classes * P.n_features
-    cdef double* g = <double*>malloc((2 * p + Kd) * sizeof(double))
+    # g, avg, model, pg, the start, the L1 penalty applied so far per
+    # weight, and the best objective of the last n_iter_no_change epochs
+    cdef double* g = <double*>malloc((5 * p + Kd + n_iter_no_change + 1)
+                                     * sizeof(double))
     cdef Py_ssize_t* perm = <Py_ssize_t*>malloc(n * sizeof(Py_ssize_t))
     cdef double mean_weight = P.weight_sum / n   # 1 exactly for unit weights
     if g == NULL or perm == NULL:
@@ -1324,15 +1462,21 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         raise MemoryError("clogreg: could not allocate SGD memory")
     cdef double* x = &theta[0]
     cdef double* avg = g + p
-    cdef double* applied = avg + p     # L1 penalty applied so far, per weight
+    cdef double* model = avg + p
+    cdef double* pg = model + p
+    cdef double* x0 = pg + p
+    cdef double* applied = x0 + p
+    cdef double* best_hist = applied + Kd
     cdef double owed = 0.0             # L1 penalty any weight could have had
-    cdef double before
-    cdef Py_ssize_t n_steps = 0
-    cdef unsigned long long state = seed
-    cdef double fb, wb, eta, epoch_loss, epoch_w, best = INFINITY, gmax = 0.0
-    cdef int epoch = 0, status = MAX_ITER, no_improve = 0
-    cdef Py_ssize_t i, j, start, nb, tmp, n_batches = 0
-    cdef bint bad = False, oom = False, stopped = False
+    cdef Py_ssize_t n_steps = 0, n_batches = 0, i
+    cdef unsigned long long state = seed, state0
+    cdef double eta, f0 = INFINITY, f = INFINITY
+    cdef double best = INFINITY, gmax = 0.0, excess = 0.0
+    cdef double lr = learning_rate
+    cdef int epoch = 0, status = MAX_ITER, retries = 0, rc = 0
+    if n_iter_no_change < 1:
+        raise ValueError("n_iter_no_change must be >= 1")
+    cdef int m_hist = n_iter_no_change + 1
     # work since the last check for Ctrl-C, and a batch's (see CHECK_WORK)
     cdef double since = 0.0
     cdef double row_work = P.n_classes * _values_per_row(P.X)
@@ -1342,103 +1486,83 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
         for i in range(n):
             perm[i] = i
         memset(applied, 0, Kd * sizeof(double))
-        while epoch < max_iter:
-            eta = learning_rate / sqrt(1.0 + epoch + first_epoch)
+        for i in range(m_hist):
+            best_hist[i] = INFINITY
+        if calibrate:
             with nogil:
-                for i in range(n - 1, 0, -1):
-                    j = <Py_ssize_t>(_splitmix64(&state) % <unsigned long long>(i + 1))
-                    tmp = perm[i]
-                    perm[i] = perm[j]
-                    perm[j] = tmp
-                epoch_loss = 0.0
-                epoch_w = 0.0
-                n_steps = 0
-                for i in range(p):
-                    avg[i] = 0.0
-                start = 0
-                while start < n:
-                    nb = batch_size if start + batch_size <= n else n - start
-                    wb = 0.0
-                    if P.sample_weight == NULL:
-                        wb = <double>nb
-                    else:
-                        wb = nb * mean_weight
-                    if wb > 0.0:
-                        fb = smooth_objective(P, x, g, perm + start, nb, wb, False)
-                        n_batches += 1
-                        if fb < 0.0:
-                            oom = True
-                            break
-                        fb += P.l1 * _l1_norm(P, x)
-                        if not _finite(fb):
-                            bad = True
-                            break
-                        for i in range(p):
-                            x[i] -= eta * g[i]
-                        if P.l1 > 0.0:
-                            # Cumulative L1 penalty (Tsuruoka, Tsujii &
-                            # Ananiadou, ACL 2009): clip each weight towards 0
-                            # by the penalty it is still owed, never past 0.
-                            owed += eta * P.l1
-                            for i in range(Kd):
-                                before = x[i]
-                                if x[i] > 0.0:
-                                    x[i] = max(0.0, x[i] - (owed * _ps(P, i)
-                                                            + applied[i]))
-                                elif x[i] < 0.0:
-                                    x[i] = min(0.0, x[i] + (owed * _ps(P, i)
-                                                            - applied[i]))
-                                applied[i] += x[i] - before
-                        for i in range(p):
-                            avg[i] += x[i]
-                        n_steps += 1
-                        epoch_loss += fb * wb
-                        epoch_w += wb
-                    start += nb
-                    since += nb * row_work + step_work
-                    if since >= CHECK_WORK:
-                        since = 0.0
-                        if _interrupted():
-                            stopped = True
-                            break
-                        if verbose > 0:
-                            _tick(progress, verbose, epoch + 1,
-                                  (start + batch_size - 1) // batch_size,
-                                  n_per_epoch)
-                if not (bad or oom or stopped):
-                    bad = not _all_finite(x, p)
-                    gmax = _max_abs(g, p)
-            if stopped:
-                _raise_set()
-            if oom:
+                f0 = _full(P, x, g, False)
+            if f0 < 0.0:
                 _evaluation_failed(obj)
+            f0 += P.l1 * _l1_norm(P, x)
+            memcpy(x0, x, p * sizeof(double))
+        while epoch < max_iter:
+            eta = lr / sqrt(1.0 + epoch + first_epoch)
+            state0 = state
+            with nogil:
+                rc = _sgd_epoch(P, x, g, avg, applied, &owed, perm, &state,
+                                eta, batch_size, mean_weight, &n_steps,
+                                &n_batches, &since, row_work, step_work,
+                                <void*>progress, verbose, epoch + 1,
+                                n_per_epoch)
+                if rc == 0:
+                    _epoch_model(P, x, avg, n_steps, epoch + 1, model)
+                    f = _full(P, model, g, False)
+                    if f < 0.0:
+                        rc = 2
+            if rc == 3:
+                _raise_set()
+            if rc == 2:
+                _evaluation_failed(obj)
+            if rc == 0:
+                f += P.l1 * _l1_norm(P, model)
+                if not (_finite(f) and _all_finite(g, p)):
+                    rc = 1
+            excess = 0.0
+            if calibrate and epoch == 0 and rc == 0:
+                # The last iterate's excess over the average: the noise of
+                # the steps (an epoch of few, noiseless steps ends with the
+                # last iterate at or below its average).
+                with nogil:
+                    excess = _full(P, x, pg, False)
+                if excess < 0.0:
+                    _evaluation_failed(obj)
+                excess += P.l1 * _l1_norm(P, x) - f
+            if calibrate and epoch == 0 and retries < MAX_RETRIES and _finite(f0) \
+                    and (rc == 1 or not f < f0
+                         or not excess <= NOISE_SHARE * f0):
+                # Too large a step: run the first epoch again, from the
+                # start and with the same shuffle, with a smaller one.
+                excess = excess / (0.5 * NOISE_SHARE * f0) \
+                    if rc == 0 and _finite(excess) else 2.0
+                lr = lr / (excess if excess > 2.0 else 2.0)
+                retries += 1
+                memcpy(x, x0, p * sizeof(double))
+                memset(applied, 0, Kd * sizeof(double))
+                owed = 0.0
+                state = state0
+                continue
             epoch += 1
-            if bad:
+            if rc == 1:
                 status = NONFINITE
                 break
-            epoch_loss = epoch_loss / epoch_w
-            if epoch_loss > best - tol:
-                no_improve += 1
-            else:
-                no_improve = 0
-            if epoch_loss < best:
-                best = epoch_loss
-            if no_improve >= n_iter_no_change:
+            _pseudo_gradient(P, model, g, pg)
+            gmax = _grad_max(P, pg)
+            if f < best:
+                best = f
+            # best_hist[e % m]: the best objective after epoch e (m =
+            # n_iter_no_change + 1 slots; before epoch 1, +inf)
+            if epoch >= n_iter_no_change and \
+                    best > best_hist[(epoch - n_iter_no_change) % m_hist] - tol:
                 status = CONVERGED
+            best_hist[epoch % m_hist] = best
             status = _end_iteration(callback, verbose, epoch, max_iter,
-                                    epoch_loss, gmax, status, loss_curve,
+                                    f, gmax, status, loss_curve,
                                     progress)
             if status != MAX_ITER:
                 break
-        if status != NONFINITE and n_steps > 0:
-            # The average of the last epoch.  Averaging L1 iterates can
-            # un-zero a coefficient that was zero only part of the epoch;
-            # keep exact zeros where the final iterate has them.
-            for i in range(p):
-                if P.l1 > 0.0 and i < P.n_classes * P.n_features and x[i] == 0.0:
-                    continue
-                x[i] = avg[i] / n_steps
-        return epoch, status, n_batches
+        if status != NONFINITE and epoch > 0:
+            memcpy(x, model, p * sizeof(double))
+        return epoch, status, n_batches, lr
     finally:
         free(g)
         free(perm)

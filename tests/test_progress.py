@@ -173,13 +173,16 @@ def test_a_long_sgd_epoch_reports_its_batches(monkeypatch, capsys):
     # sgd looks at the signals (and, verbose, at the clock) every 2**22
     # multiply-adds of batches, a batch of b rows counting b * d + 4 * d
     # (its rows, its parameter updates): with one-row batches of d = 40,
-    # every 20972 batches, counted across epochs.
+    # every 20972 batches, counted across epochs.  A fixed learning_rate:
+    # the automatic one may run the first epoch again (solvers.sgd's
+    # calibrate), whose batches would count too.
     monkeypatch.setattr(solvers, "_clock", TickingClock())
     X, y = _data(n=30_000, d=40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clogreg.ConvergenceWarning)
         LogisticRegression(solver="sgd", verbose=1, max_iter=3, tol=0.0,
-                           batch_size=1, random_state=0).fit(X, y)
+                           batch_size=1, learning_rate=0.01,
+                           random_state=0).fit(X, y)
     lines = _lines(capsys.readouterr().out)
     every = math.ceil((1 << 22) / (40 + 4 * 40))
     n_iter = sum(1 for text, _ in lines if "objective" in text)
