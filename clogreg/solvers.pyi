@@ -73,6 +73,7 @@ def newton(
     verbose: int,
     loss_curve: list[float],
     progress: Progress | None = None,
+    continuing: bool = False,
 ) -> tuple[int, int, int]: ...
 def gd(
     obj: Objective,
@@ -100,4 +101,5 @@ def sgd(
     verbose: int,
     loss_curve: list[float],
     progress: Progress | None = None,
-) -> tuple[int, int, int]: ...
+    calibrate: bool = False,
+) -> tuple[int, int, int, float]: ...
