@@ -223,7 +223,7 @@ cdef double sigmoid(double z) noexcept nogil:
 
     exp(-z) overflows only for z < -709.78; below -700, 1 + exp(z) == 1 in
     double precision, so sigmoid(z) == exp(z) exactly.  Elsewhere the
-    textbook formula is accurate to an ulp (and matches the seeds bit for
+    textbook formula is accurate to an ulp (and matches the tutorials bit for
     bit).
     """
     if z < -700.0:

@@ -1133,7 +1133,7 @@ def gd(Objective obj, double[::1] theta, double tol, int max_iter,
 
     With ``learning_rate > 0``: fixed steps ``theta -= learning_rate * grad``
     (followed by soft-thresholding for an L1 term) and exactly one pass
-    over X per iteration, the seeds' algorithm.  Otherwise: Barzilai-Borwein
+    over X per iteration, the tutorials' algorithm.  Otherwise: Barzilai-Borwein
     steps (BB1, s's / s'y) safeguarded by a non-monotone sufficient-decrease
     test over the last 10 objectives (Grippo, Lampariello & Lucidi 1986;
     with the proximal step, Wright, Nowak & Figueiredo's SpaRSA, 2009),
