@@ -94,7 +94,7 @@ def sgd(
     max_iter: int,
     learning_rate: float,
     batch_size: int,
-    seed: int,
+    shuffle_state: int,
     n_iter_no_change: int,
     first_epoch: int,
     callback: _Callback,

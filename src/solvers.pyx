@@ -1391,14 +1391,14 @@ cdef int MAX_RETRIES = 12
 
 
 def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
-        double learning_rate, Py_ssize_t batch_size, unsigned long long seed,
+        double learning_rate, Py_ssize_t batch_size, unsigned long long shuffle_state,
         int n_iter_no_change, Py_ssize_t first_epoch, object callback,
         int verbose, list loss_curve, Progress progress=None,
         bint calibrate=False):
     """Mini-batch stochastic gradient descent, with clipped L1 steps.
 
     Each epoch shuffles the rows (Fisher-Yates driven by SplitMix64 from
-    ``seed``) and steps along each batch's estimate of the mean objective's
+    ``shuffle_state``) and steps along each batch's estimate of the mean objective's
     gradient, sum_{i in batch} s_i grad_i / (n_b S / n) plus the penalty's:
     divided by the batch's expected weight n_b S / n, not by its own weight
     sum, which would make the estimate biased (with one-row batches it
@@ -1469,7 +1469,7 @@ def sgd(Objective obj, double[::1] theta, double tol, int max_iter,
     cdef double* best_hist = applied + Kd
     cdef double owed = 0.0             # L1 penalty any weight could have had
     cdef Py_ssize_t n_steps = 0, n_batches = 0, i
-    cdef unsigned long long state = seed, state0
+    cdef unsigned long long state = shuffle_state, state0
     cdef double eta, f0 = INFINITY, f = INFINITY
     cdef double best = INFINITY, gmax = 0.0, excess = 0.0
     cdef double lr = learning_rate
