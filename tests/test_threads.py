@@ -274,3 +274,57 @@ def test_predict_validates_n_threads_like_fit():
     model.set_params(n_threads=0)
     with pytest.raises(ValueError, match=r"n_threads must be >= 1, got 0"):
         model.predict_proba([[0.0, 1.0]])
+
+
+# ------------------------------------------- idle OpenMP threads sleep
+
+WAIT_SCRIPT = textwrap.dedent("""
+    import os, sys
+    import clogreg
+    print("after import:", os.environ.get("OMP_WAIT_POLICY", "unset"))
+""")
+
+
+def _wait_policy(tmp_path, **env_vars):
+    """OMP_WAIT_POLICY as the OpenMP runtime itself reports it when it is
+    loaded (OMP_DISPLAY_ENV, the runtime's own printout: the reference),
+    and os.environ's value after ``import clogreg``, in a fresh process."""
+    script = tmp_path / "wait_policy.py"
+    script.write_text(WAIT_SCRIPT)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
+    env.update(env_vars, OMP_DISPLAY_ENV="TRUE")
+    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    shown = [line.split("=", 1)[1].strip().strip("'").upper()
+             for line in (run.stdout + run.stderr).splitlines()
+             if line.strip().startswith("OMP_WAIT_POLICY")]
+    [after] = [line.split(":", 1)[1].strip() for line in run.stdout.splitlines()
+               if line.startswith("after import:")]
+    return shown, after
+
+
+def test_idle_openmp_threads_sleep_and_the_environment_is_restored(tmp_path):
+    """import clogreg loads its OpenMP runtime with the passive wait policy
+    (idle workers sleep instead of spinning on a core someone else needs:
+    docs/threads.md), and leaves os.environ as it found it."""
+    if not kernels.openmp_enabled():
+        pytest.skip("serial build: no OpenMP runtime")
+    shown, after = _wait_policy(tmp_path)
+    if not shown:
+        pytest.skip("this OpenMP runtime does not print its settings")
+    assert shown == ["PASSIVE"]
+    assert after == "unset"
+
+
+def test_the_users_wait_policy_wins(tmp_path):
+    """An OMP_WAIT_POLICY of the user's is the one the runtime uses, and
+    stays in the environment."""
+    if not kernels.openmp_enabled():
+        pytest.skip("serial build: no OpenMP runtime")
+    shown, after = _wait_policy(tmp_path, OMP_WAIT_POLICY="active")
+    if not shown:
+        pytest.skip("this OpenMP runtime does not print its settings")
+    assert shown == ["ACTIVE"]
+    assert after == "active"
