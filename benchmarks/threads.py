@@ -83,6 +83,8 @@ class Variant:
     env: dict = field(default_factory=dict)
     sched: bool = False          # also in the sched section
     note: str = ""
+    build: str = ""              # a name for ``path``
+    path: str = ""               # a clogreg build to import instead (--build)
 
 
 # libgomp (GCC 12) reads these at start-up.  Its default is
@@ -231,7 +233,7 @@ def run_worker(task, spec, variant, lock, pythonpath=None):
     return its JSON result."""
     env = {k: v for k, v in os.environ.items() if k not in STRIPPED}
     env.update(variant.env)
-    root = pythonpath or _clogreg_root()
+    root = pythonpath or variant.path or _clogreg_root()
     env["PYTHONPATH"] = os.pathsep.join(
         [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     payload = json.dumps({"task": task, "spec": spec})
@@ -608,11 +610,13 @@ def load_section(args, spec, probs, variants):
                          f"{qd / qo:.2f} | {qd / qb:.2f} | {ld:.4f} | {spin:.2f} | "
                          f"{bq:.2f} / {bl:.2f} |")
     for p in probs:
-        ds = {res["digests"][k] for name in runs for res in runs[name]
-              for k in res["digests"] if f"|{p.key}|" in k}
-        identical_all &= len(ds) == 1
+        for build in {v.build for v in variants}:
+            ds = {res["digests"][k] for v in variants if v.build == build
+                  for res in runs[v.name] for k in res["digests"] if f"|{p.key}|" in k}
+            identical_all &= len(ds) == 1
     lines += ["", "coef_ and intercept_ bitwise identical across thread counts, "
-              f"conditions and variants: **{'yes' if identical_all else 'NO'}**."]
+              "conditions and variants (of one build): "
+              f"**{'yes' if identical_all else 'NO'}**."]
     print(f"bitwise identical across thread counts and variants: {identical_all}",
           file=sys.stderr)
     return "\n".join(lines)
@@ -705,6 +709,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--lock", default=None,
                         help="take this flock around each measuring subprocess")
+    parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR",
+                        help="also run every selected variant on the clogreg "
+                             "build in DIR (an experiment), as 'VARIANT @ NAME'")
     parser.add_argument("--quiet-wait", type=float, default=SETTINGS["quiet_wait"],
                         help="seconds to wait, before each measuring subprocess, "
                              "for other processes to use under a quarter core")
@@ -723,6 +730,14 @@ def main():
             parser.error(f"unknown variants {sorted(unknown)}; known: "
                          f"{[v.name for v in VARIANTS]}")
         variants = [v for v in VARIANTS if v.name in names]
+    for item in args.build:
+        name, _, path = item.partition("=")
+        if not path or not os.path.isdir(os.path.join(path, "clogreg")):
+            parser.error(f"--build {item}: no clogreg package in {path!r}")
+        variants = variants + [
+            Variant(f"{v.name} @ {name}", v.env, sched=False, note=v.note,
+                    build=name, path=os.path.abspath(path))
+            for v in variants if not v.build]
     sections = args.sections.split(",")
     info = run_worker("info", {}, VARIANTS[0], None)
     body = []
