@@ -197,10 +197,13 @@ cdef enum:
     GROUP = 16                       # rows scored together in _binary_rows
     WORKSPACE_DOUBLES = 1 << 22      # 32 MiB
     PREDICT_CHUNK = 1024             # rows per task in the prediction kernels
-    # Below this many multiply-adds a pass runs on one thread: waking a team
-    # costs more than it saves, and on a busy machine a parallel region
-    # waits for its slowest (descheduled) thread.  The result is the same.
-    PARALLEL_MIN_WORK = 1 << 18
+    # Below this many multiply-adds (about half a millisecond on one core)
+    # a pass runs on one thread: on a busy machine a parallel region waits
+    # for its slowest thread, and a descheduled one costs a scheduler tick
+    # (4 ms), more than such a pass can save (benchmarks/THREADS.md: a
+    # 10k x 50 fit went from 1.27 to 1.00 times its one-thread time with
+    # one core busy).  The result is the same.
+    PARALLEL_MIN_WORK = 1 << 20
     # Multiply-adds of thread 0 between two checks for Ctrl-C in a checked
     # pass: about 10-30 ms on one core (measured: about 2 GMAC/s).  A pass
     # of less than an eighth of it is not checked (the solver checks

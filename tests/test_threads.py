@@ -40,7 +40,7 @@ def n_threads_now():
 
 # A fresh interpreter: counts the threads before and after a prediction and
 # a fit that are both large enough to run in parallel (300k rows: 293
-# prediction chunks of 1024 rows, 64 training blocks, 6e5 multiply-adds a
+# prediction chunks of 1024 rows, 64 training blocks, 1.2e6 multiply-adds a
 # pass), then prints them with the processors it may use.
 COUNT_SCRIPT = textwrap.dedent("""
     import json, os, sys
@@ -54,7 +54,7 @@ COUNT_SCRIPT = textwrap.dedent("""
 
     n_threads = None if sys.argv[1] == "None" else int(sys.argv[1])
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(300_000, 2))
+    X = rng.normal(size=(300_000, 4))
     y = (X[:, 0] + rng.logistic(size=300_000) > 0).astype(int)
     before = count()
     model = LogisticRegression(n_threads=n_threads, max_iter=3)
@@ -143,12 +143,12 @@ def test_a_huge_thread_request_gives_the_same_bits():
 
 # ------------------------------------------------------------------ fork
 
-# 20000 x 20 rows: 4e5 multiply-adds a pass, above the engine's threshold
-# for a parallel region (2**18), so n_threads=2 really starts a team.
+# 20000 x 60 rows: 1.2e6 multiply-adds a pass, above the engine's threshold
+# for a parallel region (2**20), so n_threads=2 really starts a team.
 def fork_data():
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(20_000, 20))
-    y = (X @ rng.normal(size=20) + rng.logistic(size=20_000) > 0).astype(int)
+    X = rng.normal(size=(20_000, 60))
+    y = (X @ rng.normal(size=60) + rng.logistic(size=20_000) > 0).astype(int)
     return X, y
 
 
