@@ -20,8 +20,8 @@ Problems (``benchmarks/problems.py`` and ``benchmarks/run.py``):
 covtype (``covtype_like``, 500k x 54 raw units), covtype-corr
 (``covtype_like_correlated``: the same with covertype's dependences
 between columns), covtype-corr-hard (the same with harder labels:
-twice the label noise, accuracy 0.75), tall (200k x 100 make_classification), wide (20k x
-1000), multinomial (100k x 50, 10 classes), sparse (100k x 20k CSR, 0.2%);
+twice the label noise, accuracy 0.75), tall (200k x 100 make_classification),
+wide (20k x 1000), multinomial (100k x 50, 10 classes), sparse (100k x 20k CSR, 0.2%);
 a covtype problem with another draw of its generator as covtype:SEED.
 --quick: a tenth of the rows, 3 rounds.
 

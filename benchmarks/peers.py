@@ -204,7 +204,8 @@ def skip_reason(label, binary_only, problem, kind):
     if binary_only and kind == "multi":
         return "binary only"
     if label == "sklearn saga" and problem != "sparse":
-        return "saga runs on the sparse problem only (an epoch over dense data is not cheap)"
+        return ("saga runs on the sparse problem only (an epoch over dense "
+                "data is not cheap)")
     if problem == "sparse" and label == "sklearn newton-cholesky":
         return "dense 20,000 x 20,000 Hessian"
     if problem == "sparse" and label in ("glum irls-cd", "glum irls-ls"):
@@ -686,10 +687,12 @@ def render(results, predict, quick, command):
         single = next(iter(results.values()))[1]
         parts += ["Thread pools, default-thread run: "
                   + "; ".join(any_default["threads info"]["pools"])
-                  + f"; daal4py threads {any_default['threads info'].get('daal4py threads')}.",
+                  + "; daal4py threads "
+                  + f"{any_default['threads info'].get('daal4py threads')}.",
                   "", "Thread pools, one-thread run: "
                   + "; ".join(single["threads info"]["pools"])
-                  + f"; daal4py threads {single['threads info'].get('daal4py threads')}.",
+                  + "; daal4py threads "
+                  + f"{single['threads info'].get('daal4py threads')}.",
                   ""]
     parts += ["Objective C * sum(log-loss) + ||W||^2/2 (C = 1, intercept "
               "unpenalised), float64, one numpy formula for every contender. "
@@ -705,7 +708,7 @@ def render(results, predict, quick, command):
         text, summary = problem_section(name, default, single)
         sections.append(text)
 
-        def cell(key):
+        def cell(key, summary=summary):
             s = summary[key]
             return ("none reached the target", "") if s is None else (
                 f"{s[0]} {s[1]:.3f} s", f"**{s[2]:.2f}**")
@@ -766,7 +769,8 @@ def main():
     default = spawn("fit", ",".join(problems), "default", args.quick,
                     lock=args.lock)
     single = spawn("fit", ",".join(problems), "1", args.quick,
-                   {p: {"best": d["best"], "chosen": d["chosen"], "reached": d["reached"]}
+                   {p: {"best": d["best"], "chosen": d["chosen"],
+                        "reached": d["reached"]}
                     for p, d in default.items()}, lock=args.lock)
     results = {}
     for p in problems:
