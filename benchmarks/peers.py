@@ -80,7 +80,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from run import objective, sparse_problem  # noqa: E402
+from run import objective, publish, sparse_problem  # noqa: E402
 
 C = 1.0
 TARGET = 1e-6
@@ -788,9 +788,7 @@ def main():
     command = "python benchmarks/peers.py " + " ".join(sys.argv[1:])
     text = render(results, predict, args.quick, command.strip())
     text += f"\nTotal run time {time.perf_counter() - start:.0f} s.\n"
-    print(text)
-    with open(args.out, "w") as f:
-        f.write(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,16 @@ def objective(model, X, y, C=1.0):
     return C * loss.sum() + 0.5 * (coef ** 2).sum()
 
 
+def publish(text, path):
+    """Print a benchmark's report and write it to ``path``, atomically: a
+    run that fails while writing leaves the previous report whole."""
+    print(text)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def timed(fn, repeat):
     """Best wall time of ``repeat`` calls, and the last result."""
     best, result = np.inf, None
@@ -490,9 +500,7 @@ def main():
     text = (f"# clogreg benchmarks{' (quick)' if args.quick else ''}\n\n"
             f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`\n\n"
             + "\n\n".join(f"## {title}\n\n{body}" for title, body in sections) + "\n")
-    print(text)
-    with open(args.out, "w") as f:
-        f.write(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

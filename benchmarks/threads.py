@@ -761,9 +761,9 @@ def main():
             "started before the timed fits and killed after them.  "
             f"{args.rounds} interleaved rounds, medians.\n\n"
             + "\n\n".join(f"## {title}\n\n{text}" for title, text in body) + "\n")
-    print(text)
-    with open(args.out, "w") as f:
-        f.write(text)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from run import publish
+    publish(text, args.out)
 
 
 if __name__ == "__main__":
