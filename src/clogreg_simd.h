@@ -1,4 +1,5 @@
-/* Dense row kernels of clogreg: dot products and axpy, float64 and float32.
+/* Dense row kernels of clogreg: dot products and axpy, float64 and float32,
+ * and the per-row steps of the column moments and of the check for NaN.
  *
  * Design: each function is plain C with a fixed evaluation order: the dot
  * products keep eight independent partial sums (lane k takes elements
@@ -11,9 +12,15 @@
  *
  * On x86-64 Linux with glibc, GCC and clang build a baseline (SSE2) and an
  * AVX2 version of each function and pick one at load time (target_clones,
- * through an ifunc).  AVX2 without FMA (and no contraction anyway), so
- * both versions round identically.  Elsewhere (macOS, Windows, musl, ARM)
- * the baseline is compiled as is.
+ * through an ifunc).  The float32 functions also get an AVX-512 version
+ * (CLOGREG_CLONES_F32): they are bound by widening each value to float64,
+ * which AVX-512 does eight at a time (a float32 pass over 200k x 100 took
+ * about 5 ms instead of 7.5); the float64 ones are bound by memory and
+ * were no faster with it.  No version uses FMA (and nothing is contracted
+ * anyway), and the eight lanes are the same in all, so every version
+ * rounds identically: tests/test_simd_clones.py compiles each one and
+ * compares the bits.  Elsewhere (macOS, Windows, musl, ARM) the baseline
+ * is compiled as is.
  *
  * float32 rows are widened to float64 before multiplying: the sums are
  * float64, as everywhere in the engine.
@@ -21,14 +28,20 @@
 #ifndef CLOGREG_SIMD_H
 #define CLOGREG_SIMD_H
 
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
     (defined(__GNUC__) || defined(__clang__)) && !defined(CLOGREG_NO_CLONES)
 #define CLOGREG_CLONES __attribute__((target_clones("avx2", "default")))
+#define CLOGREG_CLONES_F32 \
+    __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLOGREG_CLONES
+#define CLOGREG_CLONES_F32
 #endif
 
 /* Lane k takes elements k, k + 8, ...; the tail (n % 8 elements) goes
@@ -65,7 +78,7 @@ static double clogreg_dot_f64(const double *x, const double *w, ptrdiff_t n)
     CLOGREG_DOT_BODY(double)
 }
 
-CLOGREG_CLONES
+CLOGREG_CLONES_F32
 static double clogreg_dot_f32(const float *x, const double *w, ptrdiff_t n)
 {
     CLOGREG_DOT_BODY(float)
@@ -80,7 +93,7 @@ static void clogreg_axpy_f64(double a, const double *x, double *g, ptrdiff_t n)
         g[i] += a * x[i];
 }
 
-CLOGREG_CLONES
+CLOGREG_CLONES_F32
 static void clogreg_axpy_f32(double a, const float *x, double *g, ptrdiff_t n)
 {
     ptrdiff_t i;
@@ -101,7 +114,7 @@ static void clogreg_axpy4_f64(const double *a, const double *x0, const double *x
         g[i] = (((g[i] + a[0] * x0[i]) + a[1] * x1[i]) + a[2] * x2[i]) + a[3] * x3[i];
 }
 
-CLOGREG_CLONES
+CLOGREG_CLONES_F32
 static void clogreg_axpy4_f32(const double *a, const float *x0, const float *x1,
                               const float *x2, const float *x3, double *g,
                               ptrdiff_t n)
@@ -110,6 +123,95 @@ static void clogreg_axpy4_f32(const double *a, const float *x0, const float *x1,
     for (i = 0; i < n; i++)
         g[i] = (((g[i] + a[0] * (double)x0[i]) + a[1] * (double)x1[i]) +
                 a[2] * (double)x2[i]) + a[3] * (double)x3[i];
+}
+
+/* The squared norm of a row, in the lanes and order of the dot products. */
+CLOGREG_CLONES
+static double clogreg_sqnorm_f64(const double *x, ptrdiff_t n)
+{
+    const double *w = x;
+    CLOGREG_DOT_BODY(double)
+}
+
+CLOGREG_CLONES_F32
+static double clogreg_sqnorm_f32(const float *x, ptrdiff_t n)
+{
+    const float *w = x;
+    CLOGREG_DOT_BODY(float)
+}
+
+/* One dense row of positive weight in the first pass of the column
+ * moments (_moments in kernels.pyx): cmax[j] = max(cmax[j], |x[j]|) and
+ * differs[j] = 1 where x[j] != first[j].  Selects rather than branches, so
+ * that it vectorises; a NaN (never passed: the data was checked) would
+ * leave both unchanged. */
+#define CLOGREG_COLSCAN_BODY                                                \
+    ptrdiff_t j;                                                            \
+    for (j = 0; j < n; j++) {                                               \
+        double v = (double)x[j], a = fabs(v);                               \
+        cmax[j] = a > cmax[j] ? a : cmax[j];                                \
+        differs[j] = v != first[j] ? 1.0 : differs[j];                      \
+    }
+
+CLOGREG_CLONES
+static void clogreg_colscan_f64(const double *x, const double *first,
+                                double *cmax, double *differs, ptrdiff_t n)
+{
+    CLOGREG_COLSCAN_BODY
+}
+
+CLOGREG_CLONES_F32
+static void clogreg_colscan_f32(const float *x, const double *first,
+                                double *cmax, double *differs, ptrdiff_t n)
+{
+    CLOGREG_COLSCAN_BODY
+}
+
+/* acc[j] += s * dev * dev with dev = x[j] * inv[j] - mean[j] * inv[j]: the
+ * centred squares of the column moments, each column on its own. */
+#define CLOGREG_CENTRED_BODY                                                \
+    ptrdiff_t j;                                                            \
+    for (j = 0; j < n; j++) {                                               \
+        double dev = (double)x[j] * inv[j] - mean[j] * inv[j];              \
+        acc[j] += s * dev * dev;                                            \
+    }
+
+CLOGREG_CLONES
+static void clogreg_centred_sq_f64(const double *x, double s, const double *mean,
+                                   const double *inv, double *acc, ptrdiff_t n)
+{
+    CLOGREG_CENTRED_BODY
+}
+
+CLOGREG_CLONES_F32
+static void clogreg_centred_sq_f32(const float *x, double s, const double *mean,
+                                   const double *inv, double *acc, ptrdiff_t n)
+{
+    CLOGREG_CENTRED_BODY
+}
+
+/* 1 if one of x[0], ..., x[n - 1] is NaN or infinite (all its exponent
+ * bits set), else 0: integer tests OR-ed together, which (unlike a
+ * floating-point sum) compilers may vectorise in any order. */
+#define CLOGREG_NONFINITE_BODY(U_T, EXP)                                    \
+    U_T bits, acc = 0;                                                      \
+    ptrdiff_t i;                                                            \
+    for (i = 0; i < n; i++) {                                               \
+        memcpy(&bits, x + i, sizeof bits);                                  \
+        acc |= (U_T)((bits & (EXP)) == (EXP));                              \
+    }                                                                       \
+    return acc != 0;
+
+CLOGREG_CLONES
+static int clogreg_any_nonfinite_f64(const double *x, ptrdiff_t n)
+{
+    CLOGREG_NONFINITE_BODY(uint64_t, UINT64_C(0x7ff0000000000000))
+}
+
+CLOGREG_CLONES
+static int clogreg_any_nonfinite_f32(const float *x, ptrdiff_t n)
+{
+    CLOGREG_NONFINITE_BODY(uint32_t, UINT32_C(0x7f800000))
 }
 
 #endif /* CLOGREG_SIMD_H */

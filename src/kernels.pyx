@@ -316,6 +316,20 @@ cdef extern from "clogreg_simd.h":
     void clogreg_axpy4_f32(const double* a, const float* x0, const float* x1,
                            const float* x2, const float* x3, double* g,
                            Py_ssize_t n) noexcept nogil
+    double clogreg_sqnorm_f64(const double* x, Py_ssize_t n) noexcept nogil
+    double clogreg_sqnorm_f32(const float* x, Py_ssize_t n) noexcept nogil
+    void clogreg_colscan_f64(const double* x, const double* first, double* cmax,
+                             double* differs, Py_ssize_t n) noexcept nogil
+    void clogreg_colscan_f32(const float* x, const double* first, double* cmax,
+                             double* differs, Py_ssize_t n) noexcept nogil
+    void clogreg_centred_sq_f64(const double* x, double s, const double* mean,
+                                const double* inv, double* acc,
+                                Py_ssize_t n) noexcept nogil
+    void clogreg_centred_sq_f32(const float* x, double s, const double* mean,
+                                const double* inv, double* acc,
+                                Py_ssize_t n) noexcept nogil
+    int clogreg_any_nonfinite_f64(const double* x, Py_ssize_t n) noexcept nogil
+    int clogreg_any_nonfinite_f32(const float* x, Py_ssize_t n) noexcept nogil
 
 
 cdef extern from "clogreg_vmath.h":
@@ -1109,26 +1123,21 @@ def _softmax(const floating[:, ::1] Z, floating[:, ::1] out):
 
 cdef Py_ssize_t _nonfinite_scan(const floating* a, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i, start, stop
-    cdef double acc0, acc1
-    # x - x is 0 for finite x and NaN otherwise; one NaN poisons the sum.
-    # Chunked so the exact position is searched in one chunk only.  Every
-    # CHECK_WORK / 8 values (a few milliseconds), a check for Ctrl-C (-2
-    # when a handler raised).
+    cdef int found
+    # Chunks of 8192 values tested at once (exponent bits, clogreg_simd.h),
+    # so the exact position is searched in one chunk only: x - x is 0 for
+    # finite x and NaN otherwise.  Every CHECK_WORK / 8 values (a few
+    # milliseconds), a check for Ctrl-C (-2 when a handler raised).
     start = 0
     while start < n:
         if start % (CHECK_WORK // 8) == 0 and start > 0 and _interrupted():
             return -2
         stop = min_ssize(n, start + 8192)
-        acc0 = 0.0
-        acc1 = 0.0
-        i = start
-        while i + 1 < stop:
-            acc0 += a[i] - a[i]
-            acc1 += a[i + 1] - a[i + 1]
-            i += 2
-        if i < stop:
-            acc0 += a[i] - a[i]
-        if acc0 + acc1 != 0.0:
+        if floating is double:
+            found = clogreg_any_nonfinite_f64(a + start, stop - start)
+        else:
+            found = clogreg_any_nonfinite_f32(a + start, stop - start)
+        if found:
             for i in range(start, stop):
                 if a[i] - a[i] != 0.0:
                     return i
@@ -1235,21 +1244,24 @@ cdef int _moments(const floating* data, const index_t* indices,
     cdef const floating* row
     # cmax[j]: the largest magnitude of column j; inv[j]: 1 / u_j; first[j]:
     # its first value among the rows of positive weight
-    cdef double* cmax = <double*>malloc(3 * d * sizeof(double))
+    cdef double* cmax = <double*>malloc(4 * d * sizeof(double))
     # seen[j]: how many rows of positive weight hold first[j] in column j
     # (stored entries, for CSR), or -1 once a different value appeared
     cdef Py_ssize_t* seen = <Py_ssize_t*>malloc(d * sizeof(Py_ssize_t))
     cdef double* inv
     cdef double* first
+    cdef double* differs   # dense rows: 1 where a value differed from first
     if cmax == NULL or seen == NULL:
         free(cmax)
         free(seen)
         return -1
     inv = cmax + d
     first = cmax + 2 * d
+    differs = cmax + 3 * d
     memset(mean, 0, d * sizeof(double))
     memset(std, 0, d * sizeof(double))
     memset(cmax, 0, d * sizeof(double))
+    memset(differs, 0, d * sizeof(double))
     memset(seen, 0, d * sizeof(Py_ssize_t))
     for i in range(n):
         if i == next_check:
@@ -1262,16 +1274,22 @@ cdef int _moments(const floating* data, const index_t* indices,
         total += s
         _row_axpy(s, data, indices, indptr, i, d, mean)
         row_sq = 0.0
-        if s > 0.0:
-            n_pos += 1
         if indices == NULL:
+            # dense rows: vectorised helpers (clogreg_simd.h); the exact
+            # constancy test is differs[j], turned into seen[j] below
             row = data + i * d
-            for j in range(d):
-                row_sq += <double>row[j] * row[j]
-                if s > 0.0:
-                    if fabs(row[j]) > cmax[j]:
-                        cmax[j] = fabs(row[j])
-                    _see(row[j], j, first, seen)
+            if floating is double:
+                row_sq = clogreg_sqnorm_f64(row, d)
+            else:
+                row_sq = clogreg_sqnorm_f32(row, d)
+            if s > 0.0:
+                if n_pos == 0:
+                    for j in range(d):
+                        first[j] = row[j]
+                if floating is double:
+                    clogreg_colscan_f64(row, first, cmax, differs, d)
+                else:
+                    clogreg_colscan_f32(row, first, cmax, differs, d)
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 row_sq += <double>data[j] * data[j]
@@ -1279,9 +1297,14 @@ cdef int _moments(const floating* data, const index_t* indices,
                     if fabs(data[j]) > cmax[indices[j]]:
                         cmax[indices[j]] = fabs(data[j])
                     _see(data[j], indices[j], first, seen)
+        if s > 0.0:
+            n_pos += 1
         sum_sq += row_sq
         if row_sq > mx:
             mx = row_sq
+    if indices == NULL:
+        for j in range(d):
+            seen[j] = 0 if n_pos == 0 else (-1 if differs[j] != 0.0 else n_pos)
     for j in range(d):
         mean[j] /= total
         inv[j] = 1.0
@@ -1332,10 +1355,10 @@ cdef int _moments(const floating* data, const index_t* indices,
         if s == 0.0:
             continue
         if indices == NULL:
-            row = data + i * d
-            for j in range(d):
-                dev = row[j] * inv[j] - mean[j] * inv[j]
-                std[j] += s * dev * dev
+            if floating is double:
+                clogreg_centred_sq_f64(data + i * d, s, mean, inv, std, d)
+            else:
+                clogreg_centred_sq_f32(data + i * d, s, mean, inv, std, d)
         else:
             for j in range(indptr[i], indptr[i + 1]):
                 col = indices[j]
