@@ -12,11 +12,13 @@
  *
  * On x86-64 Linux with glibc, GCC and clang build a baseline (SSE2) and an
  * AVX2 version of each function and pick one at load time (target_clones,
- * through an ifunc).  The float32 functions also get an AVX-512 version
- * (CLOGREG_CLONES_F32): they are bound by widening each value to float64,
- * which AVX-512 does eight at a time (a float32 pass over 200k x 100 took
- * about 5 ms instead of 7.5); the float64 ones are bound by memory and
- * were no faster with it.  No version uses FMA (and nothing is contracted
+ * through an ifunc).  The float32 functions and the logistic terms of
+ * clogreg_vmath.h also get an AVX-512 version (CLOGREG_CLONES_WIDE): they
+ * are bound by arithmetic, not memory (widening float32 to float64: a
+ * float32 pass over 200k x 100 took about 5 ms instead of 7.5; exp and
+ * log1p: 2.8 instead of 4.7 ns a score in a C benchmark, a float32 pass
+ * over 100 columns in cache 20.4 instead of 22.1 ns a row); the float64
+ * row kernels are bound by memory and were no faster with it.  No version uses FMA (and nothing is contracted
  * anyway), and the eight lanes are the same in all, so every version
  * rounds identically: tests/test_simd_clones.py compiles each one and
  * compares the bits.  Elsewhere (macOS, Windows, musl, ARM) the baseline
@@ -37,11 +39,11 @@
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
     (defined(__GNUC__) || defined(__clang__)) && !defined(CLOGREG_NO_CLONES)
 #define CLOGREG_CLONES __attribute__((target_clones("avx2", "default")))
-#define CLOGREG_CLONES_F32 \
+#define CLOGREG_CLONES_WIDE \
     __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLOGREG_CLONES
-#define CLOGREG_CLONES_F32
+#define CLOGREG_CLONES_WIDE
 #endif
 
 /* Lane k takes elements k, k + 8, ...; the tail (n % 8 elements) goes
@@ -78,7 +80,7 @@ static double clogreg_dot_f64(const double *x, const double *w, ptrdiff_t n)
     CLOGREG_DOT_BODY(double)
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static double clogreg_dot_f32(const float *x, const double *w, ptrdiff_t n)
 {
     CLOGREG_DOT_BODY(float)
@@ -93,7 +95,7 @@ static void clogreg_axpy_f64(double a, const double *x, double *g, ptrdiff_t n)
         g[i] += a * x[i];
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static void clogreg_axpy_f32(double a, const float *x, double *g, ptrdiff_t n)
 {
     ptrdiff_t i;
@@ -114,7 +116,7 @@ static void clogreg_axpy4_f64(const double *a, const double *x0, const double *x
         g[i] = (((g[i] + a[0] * x0[i]) + a[1] * x1[i]) + a[2] * x2[i]) + a[3] * x3[i];
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static void clogreg_axpy4_f32(const double *a, const float *x0, const float *x1,
                               const float *x2, const float *x3, double *g,
                               ptrdiff_t n)
@@ -133,7 +135,7 @@ static double clogreg_sqnorm_f64(const double *x, ptrdiff_t n)
     CLOGREG_DOT_BODY(double)
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static double clogreg_sqnorm_f32(const float *x, ptrdiff_t n)
 {
     const float *w = x;
@@ -160,7 +162,7 @@ static void clogreg_colscan_f64(const double *x, const double *first,
     CLOGREG_COLSCAN_BODY
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static void clogreg_colscan_f32(const float *x, const double *first,
                                 double *cmax, double *differs, ptrdiff_t n)
 {
@@ -183,7 +185,7 @@ static void clogreg_centred_sq_f64(const double *x, double s, const double *mean
     CLOGREG_CENTRED_BODY
 }
 
-CLOGREG_CLONES_F32
+CLOGREG_CLONES_WIDE
 static void clogreg_centred_sq_f32(const float *x, double s, const double *mean,
                                    const double *inv, double *acc, ptrdiff_t n)
 {

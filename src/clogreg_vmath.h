@@ -8,16 +8,18 @@
  * i.e. log(1 + exp(+-z)) with no overflow and no cancellation; the caller
  * picks loss[2 i + y] without a branch (_binary_rows in kernels.pyx).  The
  * loop is plain arithmetic with no calls and no data-dependent branches,
- * which compilers vectorise (4 lanes with AVX2); libm's exp and log1p cost
- * a call each per row, about a third of a float32 pass over 100 features.
+ * which compilers vectorise (4 lanes with AVX2, 8 with AVX-512); libm's
+ * exp and log1p cost a call each per row, about a third of a float32 pass
+ * over 100 features.
  *
  * Accuracy: a few units in the last place of double precision for every
  * input (tests/test_kernels.py compares with numpy over the whole range,
  * subnormal results included).  Only IEEE arithmetic in a fixed order (no
  * -ffast-math, no fused multiply-add on any platform: -ffp-contract=off,
- * see clogreg_simd.h), so the AVX2 and baseline versions, and the x86-64
- * and aarch64 builds, give the same bits, and the result does not depend
- * on the platform's libm.  NaN propagates to every output;
+ * see clogreg_simd.h), so the AVX-512, AVX2 and baseline versions, and
+ * the x86-64 and aarch64 builds, give the same bits
+ * (tests/test_simd_clones.py), and the result does not depend on the
+ * platform's libm.  NaN propagates to every output;
  * z = +inf gives p = 1 and losses (+inf, 0), z = -inf p = 0 and (0, +inf).
  *
  * Method (textbook; constants are Taylor coefficients and the usual
@@ -43,7 +45,7 @@
 #include <string.h>
 #include <math.h>
 
-#include "clogreg_simd.h"   /* CLOGREG_CLONES */
+#include "clogreg_simd.h"   /* CLOGREG_CLONES_WIDE */
 
 /* 2^k for an integer-valued double k in [-1022, 1023]: the exponent field
  * is k + 1023, read off the low bits of (k + 1023) + 2^52. */
@@ -57,7 +59,7 @@ static inline double clogreg_pow2(double k)
     return b;
 }
 
-CLOGREG_CLONES
+CLOGREG_CLONES_WIDE
 static void clogreg_logistic_terms(const double *z, double *p, double *loss,
                                    ptrdiff_t n)
 {

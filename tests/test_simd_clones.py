@@ -1,12 +1,15 @@
-"""The row kernels of src/clogreg_simd.h give the same bits in every
+"""The row kernels of src/clogreg_simd.h and the logistic terms of
+src/clogreg_vmath.h give the same bits in every
 instruction-set version the build may pick at load time (baseline, AVX2,
 AVX-512: ``target_clones``), and the right values.
 
 Each version is compiled on its own from the header (``CLOGREG_NO_CLONES``
 and ``-mavx2`` / ``-mavx512f``) with the build's own flags, then run on the
 same inputs; a version this CPU cannot run is skipped.  The inputs (printed
-by the program) are checked against numpy float64: the dot products within
-their forward error bound, the element-wise kernels exactly.
+by the program) are checked against numpy: the dot products within their
+forward error bound, the element-wise kernels exactly, the logistic terms
+within a few units in the last place (tests/test_kernels.py checks them
+closely over the whole range).
 """
 import os
 import platform
@@ -26,7 +29,7 @@ LENGTHS = list(range(0, 20)) + [31, 32, 33, 100, 1001]
 
 DRIVER = r"""
 #define CLOGREG_NO_CLONES
-#include "clogreg_simd.h"
+#include "clogreg_vmath.h"
 #include <stdio.h>
 
 static unsigned long long state = 88172645463325252ULL;
@@ -108,6 +111,18 @@ int main(void)
         }
         printf("\n");
     }
+    {   /* the logistic terms over the whole range, and random scores */
+        static const double fixed[] = {-800.0, -746.0, -745.0, -709.0, -40.0,
+            -1.0, -1e-300, 0.0, 1e-300, 0.5, 1.0, 36.0, 709.0, 800.0};
+        double z[64], p[64], loss[128];
+        ptrdiff_t m = 0;
+        for (k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
+            z[m++] = fixed[k];
+        while (m < 61)
+            z[m++] = draw();
+        clogreg_logistic_terms(z, p, loss, m);
+        hex("z", z, m); hex("p", p, m); hex("loss", loss, 2 * m);
+    }
     return 0;
 }
 """
@@ -162,9 +177,11 @@ def outputs(tmp_path_factory):
 
 def _parse(text):
     """[{tag: float64 array}] per length."""
-    cases = []
+    cases = [{}]    # the logistic terms come last, after the lengths
     for line in text.splitlines():
         tag, *vals = line.split()
+        if tag == "z":
+            cases.append({})
         if tag == "n":
             cases.append({"n": int(vals[0])})
         elif tag == "nonfinite":
@@ -185,7 +202,16 @@ def test_every_version_computes_the_same_bits(outputs):
 
 def test_the_kernels_match_numpy(outputs):
     for name, text in outputs.items():
-        for c in _parse(text):
+        *cases, logistic = _parse(text)[1:]
+        z = logistic["z"].astype(np.longdouble)
+        e = np.exp(-np.abs(z))
+        p_ref = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        l_ref = np.log1p(e)
+        loss_ref = np.stack([l_ref + np.maximum(z, 0), l_ref + np.maximum(-z, 0)], 1)
+        for got, ref in ((logistic["p"], p_ref), (logistic["loss"], loss_ref.ravel())):
+            err = np.abs(got.astype(np.longdouble) - ref)
+            assert np.all(err <= 8 * EPS * np.abs(ref) + 1e-320), (name, err.max())
+        for c in cases:
             n = c["n"]
             x, w, g, xf, a = c["x"], c["w"], c["g"], c["xf"], c["a4"]
             # dot products: |error| <= gamma_n sum |x w| (any summation order)
