@@ -127,6 +127,20 @@ static void clogreg_axpy4_f32(const double *a, const float *x0, const float *x1,
                 a[2] * (double)x2[i]) + a[3] * (double)x3[i];
 }
 
+/* Ask for the cache lines of [p, p + bytes) ahead of their use. */
+static inline void clogreg_prefetch(const void *p, ptrdiff_t bytes)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *c = (const char *)p;
+    ptrdiff_t k;
+    for (k = 0; k < bytes; k += 64)
+        __builtin_prefetch(c + k, 0, 3);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* The squared norm of a row, in the lanes and order of the dot products. */
 CLOGREG_CLONES
 static double clogreg_sqnorm_f64(const double *x, ptrdiff_t n)
