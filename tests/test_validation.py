@@ -807,6 +807,33 @@ def test_column_vector_y_warns_and_fits_like_1d_y():
     np.testing.assert_array_equal(column.coef_, flat.coef_)
 
 
+_INT64 = np.iinfo(np.int64)
+
+
+@pytest.mark.parametrize("y", [
+    pytest.param(np.random.default_rng(1).integers(0, 2, 200_001), id="0/1, chunked"),
+    pytest.param(np.random.default_rng(2).integers(-1, 2, 1000).astype(np.int8), id="int8 -1/0/1"),
+    pytest.param(np.random.default_rng(3).choice([7, 40_000], 70_000).astype(np.uint16),
+                 id="uint16 with a gap"),
+    pytest.param(np.array([5, 3, 5], dtype=np.uint64), id="uint64"),
+    pytest.param(np.array([2 ** 63 + 5, 3], dtype=np.uint64), id="uint64 above int64"),
+    pytest.param(np.random.default_rng(4).integers(-10 ** 12, 10 ** 12, 500),
+                 id="wide span"),
+    pytest.param(np.array([_INT64.min, _INT64.max, 0]), id="the whole int64 range"),
+    pytest.param(np.array([3.5, -1.0, 3.5]), id="float"),
+    pytest.param(np.array(["b", "a", "b"]), id="str"),
+])
+def test_label_codes_match_numpy_unique(y):
+    # Integer labels of a narrow span are counted rather than hashed: the
+    # classes, their dtype and the codes are np.unique's either way.
+    from clogreg._validation import _sorted_unique
+    classes, codes = _sorted_unique(y)
+    want, inverse = np.unique(y, return_inverse=True)
+    assert classes.dtype == want.dtype and codes.dtype == np.int32
+    assert_array_equal(classes, want)
+    assert_array_equal(codes, inverse.ravel())
+
+
 def test_continuous_y_is_rejected_as_a_regression_target():
     y = np.linspace(0, 1, N)
     with _raises(ValueError, r"Unknown label type: continuous"):
