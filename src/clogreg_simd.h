@@ -276,12 +276,23 @@ static inline __m512d clogreg_load8_f32(const float *x, ptrdiff_t m)
         _mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1u), x)));
 }
 
+/* The lanes a_k of acc combined as CLOGREG_DOT_BODY does:
+ * (a0 + a4, a1 + a5, a2 + a6, a3 + a7) = (s0, ..., s3), then
+ * (s0 + s1) + (s2 + s3). */
+CLOGREG_AVX512
+static inline double clogreg_lanes_sum(__m512d acc)
+{
+    __m256d half = _mm256_add_pd(_mm512_castpd512_pd256(acc),
+                                 _mm512_extractf64x4_pd(acc, 1));
+    __m128d lo = _mm256_castpd256_pd128(half), hi = _mm256_extractf128_pd(half, 1);
+    __m128d pair = _mm_add_pd(_mm_unpacklo_pd(lo, hi), _mm_unpackhi_pd(lo, hi));
+    return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+}
+
 CLOGREG_AVX512
 static double clogreg_dot_f32_avx512(const float *x, const double *w, ptrdiff_t n)
 {
     __m512d acc = _mm512_setzero_pd();
-    __m256d half;
-    __m128d lo, hi, pair;
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8)
         acc = _mm512_add_pd(acc, _mm512_mul_pd(clogreg_load8_f32(x + i, 8),
@@ -292,12 +303,7 @@ static double clogreg_dot_f32_avx512(const float *x, const double *w, ptrdiff_t 
                                  _mm512_mul_pd(clogreg_load8_f32(x + i, n - i),
                                                _mm512_maskz_loadu_pd(m, w + i)));
     }
-    /* (a0 + a4, a1 + a5, a2 + a6, a3 + a7), then (s0 + s1) + (s2 + s3) */
-    half = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
-    lo = _mm256_castpd256_pd128(half);
-    hi = _mm256_extractf128_pd(half, 1);
-    pair = _mm_add_pd(_mm_unpacklo_pd(lo, hi), _mm_unpackhi_pd(lo, hi));
-    return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+    return clogreg_lanes_sum(acc);
 }
 
 CLOGREG_AVX512
@@ -348,8 +354,6 @@ CLOGREG_AVX512
 static double clogreg_sqnorm_f32_avx512(const float *x, ptrdiff_t n)
 {
     __m512d acc = _mm512_setzero_pd(), v;
-    __m256d half;
-    __m128d lo, hi, pair;
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8) {
         v = clogreg_load8_f32(x + i, 8);
@@ -360,11 +364,7 @@ static double clogreg_sqnorm_f32_avx512(const float *x, ptrdiff_t n)
         acc = _mm512_mask_add_pd(acc, (__mmask8)((1u << (n - i)) - 1u), acc,
                                  _mm512_mul_pd(v, v));
     }
-    half = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
-    lo = _mm256_castpd256_pd128(half);
-    hi = _mm256_extractf128_pd(half, 1);
-    pair = _mm_add_pd(_mm_unpacklo_pd(lo, hi), _mm_unpackhi_pd(lo, hi));
-    return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+    return clogreg_lanes_sum(acc);
 }
 
 CLOGREG_AVX512
