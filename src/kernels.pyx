@@ -586,6 +586,7 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     cdef Py_ssize_t b, j, n_par, nnz = 0, macs, per_block, every
     cdef double loss = 0.0
     cdef double* work
+    cdef double* work_mem
     # Written by thread 0 only, read by all: through pointers, so that the
     # parallel loop shares them (a variable assigned in a prange body would
     # be private to each thread).
@@ -607,9 +608,17 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
             nb = (K * nnz) // (16 * stride)
             if nb < 1:
                 nb = 1
-    work = <double*>malloc(nb * stride * sizeof(double))
-    if work == NULL:
+    # Each block's partials start a cache line of their own: the two
+    # threads run neighbouring blocks, and the end of one block's partials
+    # (the intercept and loss, written for every row) shared a line with
+    # the start of the next one's gradient (400k x 100 float32, 2-thread
+    # pass: 29.7 -> 31.3 GB/s, medians of 14 interleaved rounds).  The
+    # block count above comes from the unpadded size, as before.
+    stride = (stride + 7) // 8 * 8
+    work_mem = <double*>malloc((nb * stride + 8) * sizeof(double))
+    if work_mem == NULL:
         return -1.0
+    work = work_mem + (8 - (<size_t>work_mem // sizeof(double)) % 8) % 8
     macs = K * nnz if indices != NULL else K * n * d
     n_par = _team_size(n_threads, nb, macs)
     check = check and macs >= CHECK_WORK // 8
@@ -650,7 +659,7 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
     if check and stop_flag == 0 and _interrupted():
         stop_flag = 1
     if stop_flag:
-        free(work)
+        free(work_mem)
         return -2.0
     # Fixed-order reduction of the per-block partials.
     memset(out_coef, 0, K * d * sizeof(double))
@@ -663,7 +672,7 @@ cdef double _pass(int mode, const floating* data, const index_t* indices,
             for j in range(K):
                 out_intercept[j] += work[b * stride + K * d + j]
         loss += work[b * stride + K * (d + 2)]
-    free(work)
+    free(work_mem)
     return loss
 
 
