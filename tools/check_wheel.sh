@@ -62,14 +62,14 @@ grep -q "OpenMP not available" "$OUT/build-wheel.log" && fail "wheel built witho
 echo "$(basename "$WHEEL")"
 
 step "contents of the wheel and the sdist"
-"$PYTHON" - "$WHEEL" "$SDIST" "$MAX_WHEEL_BYTES" <<'EOF' || fail "contents"
+"$PYTHON" - "$WHEEL" "$SDIST" "$MAX_WHEEL_BYTES" "$OUT/src" <<'EOF' || fail "contents"
 import os
 import re
 import sys
 import tarfile
 import zipfile
 
-wheel, sdist, max_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+wheel, sdist, max_bytes, tree = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 problems = []
 
 names = zipfile.ZipFile(wheel).namelist()
@@ -101,10 +101,12 @@ for need in ["src/kernels.pyx", "src/solvers.pyx", "src/capi.pyx",
              "examples/embed/cython_ext/embed_cython.pyx"]:
     if need not in members:
         problems.append(f"sdist lacks {need}")
-# Every header a .pyx includes must travel with it.
+# Every header of the source tree that a .pyx includes must travel with it
+# (the interpreter's own, such as Python.h, come with the interpreter).
 for name, text in pyx.items():
     for header in re.findall(r'cdef extern from "([^"]+)"', text):
-        if f"src/{header}" not in members:
+        ours = os.path.exists(os.path.join(tree, "src", header))
+        if ours and f"src/{header}" not in members:
             problems.append(f"sdist lacks src/{header}, included by {name}")
 generated = [n for n in members if re.fullmatch(r"src/.*\.c|clogreg/.*_api\.h|.*\.(so|pyd)", n)]
 if generated:
