@@ -153,7 +153,6 @@ static void clogreg_axpy4_f32_lanes(const double *a, const float *x0,
                 a[2] * (double)x2[i]) + a[3] * (double)x3[i];
 }
 
-
 /* Ask for the cache lines of [p, p + bytes) ahead of their use. */
 static inline void clogreg_prefetch(const void *p, ptrdiff_t bytes)
 {
